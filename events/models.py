@@ -1,0 +1,515 @@
+from urllib.parse import quote
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.fields import StreamField
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    Orderable,
+    PreviewableMixin,
+    RevisionMixin,
+    WorkflowMixin,
+)
+from wagtail.search import index
+
+from events.blocks import ContentStreamBlock
+from events.validators import normalise_credit_code, validate_credit_code
+
+
+class Campaign(models.Model):
+    """A recruitment campaign such as 2026年春风行动: a theme and a date window."""
+
+    name = models.CharField(_("name"), max_length=120)
+    theme = models.CharField(_("theme"), max_length=200, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The campaign cannot end before it starts.")})
+
+
+class Industry(models.TextChoices):
+    """Sections of GB/T 4754-2017 (国民经济行业分类) that employers at these fairs come from."""
+
+    AGRICULTURE = "A", _("Agriculture, forestry and fishing")
+    MINING = "B", _("Mining")
+    MANUFACTURING = "C", _("Manufacturing")
+    UTILITIES = "D", _("Electricity, heat, gas and water")
+    CONSTRUCTION = "E", _("Construction")
+    TRADE = "F", _("Wholesale and retail")
+    LOGISTICS = "G", _("Transport, storage and post")
+    HOSPITALITY = "H", _("Hotels and catering")
+    IT = "I", _("Information technology")
+    FINANCE = "J", _("Finance")
+    REAL_ESTATE = "K", _("Real estate")
+    BUSINESS_SERVICES = "L", _("Leasing and business services")
+    RESEARCH = "M", _("Research and technical services")
+    ENVIRONMENT = "N", _("Water, environment and public facilities")
+    RESIDENT_SERVICES = "O", _("Resident services and repairs")
+    EDUCATION = "P", _("Education")
+    HEALTH = "Q", _("Health and social work")
+    CULTURE = "R", _("Culture, sports and entertainment")
+    PUBLIC = "S", _("Public administration and social organisations")
+
+
+class EmployerSize(models.TextChoices):
+    MICRO = "micro", _("Under 20 staff")
+    SMALL = "small", _("20–99 staff")
+    MEDIUM = "medium", _("100–299 staff")
+    LARGE = "large", _("300–999 staff")
+    HUGE = "huge", _("1,000 staff or more")
+
+
+class Employer(index.Indexed, models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+        help_text=_("统一社会信用代码: 18 characters on the business licence."),
+    )
+    industry = models.CharField(_("industry"), max_length=1, choices=Industry.choices)
+    size = models.CharField(_("size"), max_length=10, choices=EmployerSize.choices)
+    region = models.ForeignKey(
+        "trainees.Region",
+        verbose_name=_("county or district"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    address = models.CharField(_("address"), max_length=255)
+    contact_name = models.CharField(_("contact person"), max_length=60)
+    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    description = models.TextField(_("introduction"), blank=True)
+
+    search_fields = [
+        index.SearchField("name"),
+        index.SearchField("credit_code"),
+        index.FilterField("industry"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("employer")
+        verbose_name_plural = _("employers")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.credit_code:
+            self.credit_code = normalise_credit_code(self.credit_code)
+
+
+class EventKind(models.TextChoices):
+    JOB_FAIR = "job_fair", _("Job fair")
+    TRAINING = "training", _("Training programme")
+
+
+class EventStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    POSTPONED = "postponed", _("Postponed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class FairType(models.TextChoices):
+    GENERAL = "general", _("General fair")
+    SPECIAL = "special", _("Special fair for one group")
+    VILLAGE = "village", _("Village or community fair")
+    ONLINE = "online", _("Online or livestream fair")
+
+
+class SkillLevel(models.TextChoices):
+    SPECIAL_ABILITY = "special", _("Special vocational ability")
+    LEVEL_5 = "5", _("Level 5 (beginner)")
+    LEVEL_4 = "4", _("Level 4 (intermediate)")
+    LEVEL_3 = "3", _("Level 3 (advanced)")
+    LEVEL_2 = "2", _("Level 2 (technician)")
+    LEVEL_1 = "1", _("Level 1 (senior technician)")
+    NONE = "none", _("No certificate")
+
+
+class Event(
+    DraftStateMixin,
+    RevisionMixin,
+    LockableMixin,
+    PreviewableMixin,
+    index.Indexed,
+    ClusterableModel,
+):
+    """A job fair or a training programme: the operational record and its public content.
+
+    It is a snippet rather than a page so that registrations and check-ins (events app) can
+    point at it without depending on cms; cms serves it publicly (docs/architecture.md).
+    """
+
+    kind = models.CharField(_("kind"), max_length=10, choices=EventKind.choices, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+    )
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = StreamField(ContentStreamBlock(), verbose_name=_("content"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=EventStatus.choices, default=EventStatus.SCHEDULED
+    )
+    organiser = models.CharField(_("organiser"), max_length=200, blank=True)
+
+    venue = models.CharField(_("venue"), max_length=200)
+    address = models.CharField(_("address"), max_length=255)
+    region = models.ForeignKey(
+        "trainees.Region",
+        verbose_name=_("county or district"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "county"},
+    )
+    map_url = models.URLField(
+        _("map link"),
+        blank=True,
+        help_text=_("Leave empty to link to a map search of the address."),
+    )
+
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    ends_at = models.DateTimeField(_("ends at"), db_index=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave empty for no limit."),
+    )
+    registration_opens_at = models.DateTimeField(_("registration opens at"), null=True, blank=True)
+    registration_closes_at = models.DateTimeField(
+        _("registration closes at"), null=True, blank=True
+    )
+
+    fair_type = models.CharField(
+        _("fair type"), max_length=10, choices=FairType.choices, blank=True
+    )
+
+    trade = models.CharField(
+        _("trade"), max_length=100, blank=True, help_text=_("职业(工种), e.g. 焊工")
+    )
+    skill_level = models.CharField(
+        _("level"), max_length=10, choices=SkillLevel.choices, blank=True
+    )
+    hours = models.PositiveSmallIntegerField(_("class hours"), null=True, blank=True)
+    institution = models.CharField(_("training institution"), max_length=200, blank=True)
+    eligibility = models.TextField(_("who may apply"), blank=True)
+
+    search_fields = [
+        index.SearchField("title"),
+        index.SearchField("summary"),
+        index.SearchField("venue"),
+        index.SearchField("trade"),
+        index.FilterField("kind"),
+        index.FilterField("live"),
+        index.FilterField("starts_at"),
+    ]
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        errors = {}
+        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            errors["ends_at"] = _("The event cannot end before it starts.")
+        opens, closes = self.registration_opens_at, self.registration_closes_at
+        if opens and closes and closes < opens:
+            errors["registration_closes_at"] = _("Registration cannot close before it opens.")
+        elif closes and self.ends_at and closes > self.ends_at:
+            errors["registration_closes_at"] = _("Registration must close before the event ends.")
+        if self.kind == EventKind.TRAINING and not self.trade:
+            errors["trade"] = _("A training programme needs its trade.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_training(self) -> bool:
+        return self.kind == EventKind.TRAINING
+
+    def is_past(self, now=None) -> bool:
+        return self.ends_at < (now or timezone.now())
+
+    def is_registration_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.status != EventStatus.SCHEDULED or self.ends_at < now:
+            return False
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return False
+        return not (self.registration_closes_at and now > self.registration_closes_at)
+
+    @property
+    def map_link(self) -> str:
+        if self.map_url:
+            return self.map_url
+        return f"https://uri.amap.com/search?keyword={quote(self.address)}"
+
+    def get_preview_template(self, request, mode_name):
+        return "events/event_detail.html"
+
+    def get_preview_context(self, request, mode_name):
+        context = super().get_preview_context(request, mode_name)
+        context["event"] = self
+        context["sessions"] = self.sessions.all()
+        context["booths"] = self.booths.select_related("employer")
+        return context
+
+
+class Session(Orderable):
+    """One sitting of an event: a fair day, or a morning or afternoon of a class."""
+
+    event = ParentalKey(Event, on_delete=models.CASCADE, related_name="sessions")
+    title = models.CharField(_("title"), max_length=100, blank=True, help_text=_("e.g. 第3天 上午"))
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or timezone.localtime(self.starts_at).strftime("%Y-%m-%d %H:%M")
+
+
+class BoothStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    CONFIRMED = "confirmed", _("Confirmed")
+    PRESENT = "present", _("Present on the day")
+    NO_SHOW = "no_show", _("Did not come")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Booth(Orderable):
+    """An employer's booth at a job fair."""
+
+    event = ParentalKey(Event, on_delete=models.CASCADE, related_name="booths")
+    employer = models.ForeignKey(
+        Employer, verbose_name=_("employer"), on_delete=models.PROTECT, related_name="booths"
+    )
+    number = models.CharField(_("booth number"), max_length=20)
+    zone = models.CharField(_("zone"), max_length=60, blank=True, help_text=_("e.g. 区外企业专区"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=BoothStatus.choices, default=BoothStatus.CONFIRMED
+    )
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("booth")
+        verbose_name_plural = _("booths")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "employer"], name="one_booth_per_employer"),
+            models.UniqueConstraint(fields=["event", "number"], name="unique_booth_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.employer}"
+
+
+class JobCategory(models.TextChoices):
+    OPERATIVE = "operative", _("Production operative")
+    WELDING = "welding", _("Welding and metalwork")
+    ELECTRICAL = "electrical", _("Electrician")
+    CONSTRUCTION = "construction", _("Construction trades")
+    DRIVING = "driving", _("Driver and logistics")
+    CATERING = "catering", _("Cooking and catering")
+    DOMESTIC = "domestic", _("Housekeeping and care")
+    SALES = "sales", _("Sales and customer service")
+    AGRICULTURE = "agriculture", _("Agriculture")
+    TECHNICAL = "technical", _("Technician")
+    OFFICE = "office", _("Office and administration")
+    OTHER = "other", _("Other")
+
+
+class SalaryUnit(models.TextChoices):
+    MONTH = "month", _("per month")
+    DAY = "day", _("per day")
+    HOUR = "hour", _("per hour")
+    PIECE = "piece", _("per piece")
+
+
+class EmploymentType(models.TextChoices):
+    FULL_TIME = "full_time", _("Full time")
+    PART_TIME = "part_time", _("Part time")
+    SEASONAL = "seasonal", _("Seasonal")
+    DISPATCH = "dispatch", _("Agency dispatch")
+    GIG = "gig", _("Day labour")
+
+
+class Benefit(models.Model):
+    """A benefit tag such as 包吃 or 五险一金; rows come from a data migration."""
+
+    class Code(models.TextChoices):
+        MEALS = "meals", _("Meals provided")
+        HOUSING = "housing", _("Housing provided")
+        INSURANCE = "insurance", _("Social insurance and housing fund")
+        SHUTTLE = "shuttle", _("Shuttle bus")
+        OVERTIME_PAY = "overtime", _("Overtime pay")
+        BONUS = "bonus", _("Year-end bonus")
+        PAID_LEAVE = "leave", _("Paid leave")
+        TRAINING = "training", _("Paid training")
+
+    code = models.CharField(max_length=20, choices=Code.choices, unique=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("benefit")
+        verbose_name_plural = _("benefits")
+
+    def __str__(self) -> str:
+        return str(self.get_code_display())
+
+
+class JobListing(
+    WorkflowMixin,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    PreviewableMixin,
+    index.Indexed,
+    ClusterableModel,
+):
+    """A recruitment notice with every field 《关于规范网络平台招聘类信息发布的通知》 requires."""
+
+    employer = models.ForeignKey(
+        Employer, verbose_name=_("employer"), on_delete=models.PROTECT, related_name="jobs"
+    )
+    title = models.CharField(_("job title"), max_length=120)
+    category = models.CharField(
+        _("category"), max_length=20, choices=JobCategory.choices, db_index=True
+    )
+    headcount = models.PositiveIntegerField(_("openings"), validators=[MinValueValidator(1)])
+    salary_min = models.PositiveIntegerField(_("minimum pay"))
+    salary_max = models.PositiveIntegerField(_("maximum pay"))
+    salary_unit = models.CharField(
+        _("pay unit"), max_length=10, choices=SalaryUnit.choices, default=SalaryUnit.MONTH
+    )
+    requirements = models.TextField(
+        _("requirements"),
+        help_text=_(
+            "Education, experience, certificates; no discrimination by sex, ethnicity, religion or household registration."
+        ),
+    )
+    work_content = models.TextField(_("work content"))
+    region = models.ForeignKey(
+        "trainees.Region",
+        verbose_name=_("work county or district"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "county"},
+    )
+    work_address = models.CharField(_("work address"), max_length=255)
+    employment_type = models.CharField(
+        _("employment type"),
+        max_length=10,
+        choices=EmploymentType.choices,
+        default=EmploymentType.FULL_TIME,
+    )
+    benefits = ParentalManyToManyField(
+        Benefit, verbose_name=_("benefits"), blank=True, related_name="+"
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), db_index=True)
+    contact_name = models.CharField(_("contact person"), max_length=60)
+    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    source = models.CharField(
+        _("source"),
+        max_length=200,
+        help_text=_("Where the notice comes from, e.g. the employer or a partner site."),
+    )
+    fairs = ParentalManyToManyField(
+        Event,
+        verbose_name=_("offered at fairs"),
+        blank=True,
+        related_name="job_listings",
+        limit_choices_to={"kind": EventKind.JOB_FAIR},
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    search_fields = [
+        index.SearchField("title"),
+        index.SearchField("work_content"),
+        index.SearchField("requirements"),
+        index.FilterField("category"),
+        index.FilterField("live"),
+    ]
+
+    class Meta:
+        ordering = ["-valid_from", "-pk"]
+        verbose_name = _("job listing")
+        verbose_name_plural = _("job listings")
+        indexes = [models.Index(fields=["live", "valid_until"], name="job_live_valid_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        errors = {}
+        if (
+            self.salary_min is not None
+            and self.salary_max is not None
+            and self.salary_min > self.salary_max
+        ):
+            errors["salary_max"] = _("The maximum pay cannot be lower than the minimum pay.")
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("The validity period cannot end before it starts.")
+        if errors:
+            raise ValidationError(errors)
+
+    def is_expired(self, today=None) -> bool:
+        return self.valid_until < (today or timezone.localdate())
+
+    def get_preview_template(self, request, mode_name):
+        return "events/job_detail.html"
+
+    def get_preview_context(self, request, mode_name):
+        context = super().get_preview_context(request, mode_name)
+        context["job"] = self
+        return context

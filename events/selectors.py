@@ -1,0 +1,161 @@
+"""Reads for events: every public listing goes through here with a bounded number of queries."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from events.models import (
+    Benefit,
+    Booth,
+    BoothStatus,
+    Event,
+    EventKind,
+    EventStatus,
+    JobListing,
+)
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    kind: str = ""
+    county_code: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    open_only: bool = False
+    query: str = ""
+
+
+def live_events() -> QuerySet[Event]:
+    return Event.objects.filter(live=True).select_related("region", "campaign")
+
+
+def open_for_registration_q(*, now: datetime.datetime) -> Q:
+    return (
+        Q(status=EventStatus.SCHEDULED, ends_at__gte=now)
+        & (Q(registration_opens_at__isnull=True) | Q(registration_opens_at__lte=now))
+        & (Q(registration_closes_at__isnull=True) | Q(registration_closes_at__gte=now))
+    )
+
+
+def filter_events(
+    *, filters: EventFilters, now: datetime.datetime | None = None
+) -> QuerySet[Event]:
+    """Public event listing: upcoming first, then past ones, filtered in the database."""
+    now = now or timezone.now()
+    events = live_events()
+    if filters.kind:
+        events = events.filter(kind=filters.kind)
+    if filters.county_code:
+        events = events.filter(region__code=filters.county_code)
+    if filters.date_from:
+        events = events.filter(ends_at__date__gte=filters.date_from)
+    if filters.date_to:
+        events = events.filter(starts_at__date__lte=filters.date_to)
+    if filters.open_only:
+        events = events.filter(open_for_registration_q(now=now))
+    if filters.query:
+        events = events.filter(
+            Q(title__icontains=filters.query)
+            | Q(summary__icontains=filters.query)
+            | Q(trade__icontains=filters.query)
+        )
+    return events.order_by("starts_at", "pk")
+
+
+def upcoming_events(*, kind: str, limit: int, now: datetime.datetime | None = None) -> list[Event]:
+    now = now or timezone.now()
+    return list(
+        live_events().filter(kind=kind, ends_at__gte=now).order_by("starts_at", "pk")[:limit]
+    )
+
+
+def event_for_public_page(*, pk: int) -> Event | None:
+    """A live event with its sessions, attending employers and their live listings prefetched."""
+    booths = (
+        Booth.objects.exclude(status=BoothStatus.CANCELLED)
+        .select_related("employer")
+        .order_by("number")
+    )
+    return (
+        live_events()
+        .prefetch_related("sessions", Prefetch("booths", queryset=booths))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def jobs_for_event(*, event: Event) -> list[JobListing]:
+    return list(
+        live_job_listings()
+        .filter(fairs=event)
+        .select_related("employer")
+        .prefetch_related("benefits")
+        .order_by("employer__name", "title")
+    )
+
+
+@dataclass(frozen=True)
+class JobFilters:
+    county_code: str = ""
+    category: str = ""
+    salary_at_least: int | None = None
+    benefits: tuple[str, ...] = ()
+    query: str = ""
+    include_expired: bool = False
+
+
+def live_job_listings() -> QuerySet[JobListing]:
+    return JobListing.objects.filter(live=True)
+
+
+def filter_job_listings(
+    *, filters: JobFilters, today: datetime.date | None = None
+) -> QuerySet[JobListing]:
+    """Public job search. Matching is by substring so that 焊工 finds 电焊工 (no word splitting)."""
+    today = today or timezone.localdate()
+    jobs = live_job_listings()
+    if not filters.include_expired:
+        jobs = jobs.filter(valid_until__gte=today)
+    if filters.county_code:
+        jobs = jobs.filter(region__code=filters.county_code)
+    if filters.category:
+        jobs = jobs.filter(category=filters.category)
+    if filters.salary_at_least is not None:
+        jobs = jobs.filter(salary_max__gte=filters.salary_at_least)
+    for code in filters.benefits:
+        jobs = jobs.filter(benefits__code=code)
+    if filters.query:
+        jobs = jobs.filter(
+            Q(title__icontains=filters.query)
+            | Q(work_content__icontains=filters.query)
+            | Q(employer__name__icontains=filters.query)
+        )
+    return (
+        jobs.select_related("employer", "region")
+        .prefetch_related("benefits")
+        .order_by("-valid_from", "-pk")
+    )
+
+
+def latest_job_listings(*, limit: int, today: datetime.date | None = None) -> list[JobListing]:
+    return list(filter_job_listings(filters=JobFilters(), today=today)[:limit])
+
+
+def job_for_public_page(*, pk: int) -> JobListing | None:
+    return (
+        live_job_listings()
+        .select_related("employer", "region")
+        .prefetch_related("benefits", Prefetch("fairs", queryset=live_events()))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def benefit_choices() -> list[tuple[str, str]]:
+    return list(Benefit.Code.choices)
+
+
+def event_kind_choices() -> list[tuple[str, str]]:
+    return list(EventKind.choices)
