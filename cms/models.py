@@ -2,7 +2,6 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -75,15 +74,12 @@ class EventIndexPage(RoutablePageMixin, Page):
     @path("")
     def listing(self, request):
         form = EventFilterForm(request.GET or None)
-        events = event_selectors.filter_events(
-            filters=form.to_filters() if request.GET else event_selectors.EventFilters()
-        )
+        events = event_selectors.filter_events(filters=form.to_filters())
         return self.render(
             request,
             context_overrides={
                 "form": form,
                 "events": paginate(request, events),
-                "now": timezone.now(),
             },
         )
 
@@ -103,7 +99,6 @@ class EventIndexPage(RoutablePageMixin, Page):
                 "jobs": event_selectors.jobs_for_event(event=event)
                 if event.kind == EventKind.JOB_FAIR
                 else [],
-                "now": timezone.now(),
             },
         )
 
@@ -136,15 +131,12 @@ class JobIndexPage(RoutablePageMixin, Page):
     @path("")
     def listing(self, request):
         form = JobFilterForm(request.GET or None)
-        jobs = event_selectors.filter_job_listings(
-            filters=form.to_filters() if request.GET else event_selectors.JobFilters()
-        )
+        jobs = event_selectors.filter_job_listings(filters=form.to_filters())
         return self.render(
             request,
             context_overrides={
                 "form": form,
                 "jobs": paginate(request, jobs),
-                "today": timezone.localdate(),
             },
         )
 
@@ -156,7 +148,7 @@ class JobIndexPage(RoutablePageMixin, Page):
         return TemplateResponse(
             request,
             "events/job_detail.html",
-            {"page": self, "job": job, "fairs": job.fairs.all(), "today": timezone.localdate()},
+            {"page": self, "job": job, "fairs": job.fairs.all()},
         )
 
 
