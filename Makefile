@@ -38,11 +38,11 @@ lint: install
 test: lint check-messages test-sqlite test-postgres
 
 test-sqlite: install
-	DATABASE_URL=$(SQLITE_TEST_URL) $(BIN)/pytest --create-db
+	DATABASE_URL=$(SQLITE_TEST_URL) $(BIN)/pytest
 
 test-postgres: install
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(POSTGRES_TEST_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-		DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest --create-db; \
+		DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest; \
 	elif [ "$$CHUNFENG_REQUIRE_SERVICES" = "1" ]; then \
 		echo "PostgreSQL at $(POSTGRES_TEST_URL) is required but not reachable"; exit 1; \
 	else \

@@ -3,8 +3,9 @@
 The suite runs against whatever DATABASE_URL names (make test runs it on PostgreSQL and on a
 SQLite file). Tests that need a running service (Redis, PostgreSQL) carry
 ``@pytest.mark.services`` and skip when the service is missing, except when
-CHUNFENG_REQUIRE_SERVICES=1: then such a skip is reported as a failure, so that CI cannot go
-green by silently skipping the tests it exists to run.
+CHUNFENG_REQUIRE_SERVICES=1 (CI): then every skip, of a services test or any other, is
+reported as a failure, so that CI cannot go green by silently skipping the tests it exists to
+run.
 """
 
 import os
@@ -28,27 +29,29 @@ def pytest_configure(config):
     )
 
 
+_forbidden_skips: list[str] = []
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if not (report.skipped and services_required() and item.get_closest_marker("services")):
-        return
-    if hasattr(report, "wasxfail"):
+    if not (report.skipped and services_required()) or hasattr(report, "wasxfail"):
         return
     reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    kind = "needs a service but" if item.get_closest_marker("services") else "was"
     report.outcome = "failed"
     report.longrepr = (
-        f"{item.nodeid} needs a service but skipped ({reason}); "
-        f"{REQUIRE_SERVICES_ENV}=1 forbids skipping it."
+        f"{item.nodeid} {kind} skipped ({reason}); {REQUIRE_SERVICES_ENV}=1 forbids skipping."
     )
+    _forbidden_skips.append(item.nodeid)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if services_required():
-        terminalreporter.write_line(
-            f"{REQUIRE_SERVICES_ENV}=1: tests marked 'services' were not allowed to skip."
-        )
+    if _forbidden_skips:
+        terminalreporter.section(f"skips turned into failures by {REQUIRE_SERVICES_ENV}=1")
+        for nodeid in _forbidden_skips:
+            terminalreporter.write_line(nodeid)
 
 
 @pytest.fixture(autouse=True)

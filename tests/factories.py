@@ -111,7 +111,7 @@ class EventFactory(factory.django.DjangoModelFactory):
 
     kind = EventKind.JOB_FAIR
     title = factory.Sequence(lambda n: f"春风行动专场招聘会第{n}场")
-    summary = "百余家企业提供普工、电焊工、叉车司机等岗位。"
+    summary = "百余家企业现场招聘，免费入场。"
     venue = "南宁国际会展中心"
     address = "南宁市青秀区民族大道111号"
     region = factory.LazyFunction(county)

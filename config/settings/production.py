@@ -1,14 +1,12 @@
 """Production: PostgreSQL and Redis from URLs, secrets from the environment, HTTPS only."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import database_from_url, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-DATABASES = {"default": env.db("DATABASE_URL")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": database_from_url(env("DATABASE_URL"))}
 CACHES = {"default": env.cache("REDIS_URL")}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL"))
 

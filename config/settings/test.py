@@ -1,7 +1,7 @@
 """Test settings: the database comes from DATABASE_URL (make test runs PostgreSQL and SQLite)."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, DATABASES, env
+from .base import BASE_DIR, database_from_url, env
 
 SECRET_KEY = "test-only-key"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
@@ -11,7 +11,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Never the development database: without DATABASE_URL, tests use their own SQLite file (a file,
+# not :memory:, so that threads in race tests and the live server share one database).
+DATABASES = {
+    "default": database_from_url(
+        env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '.test-db.sqlite3'}")
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not :memory:, so that threads in race tests share one database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": DATABASES["default"]["NAME"]}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
