@@ -369,10 +369,10 @@ class JobCategory(models.TextChoices):
 
 
 class SalaryUnit(models.TextChoices):
-    MONTH = "month", _("per month")
-    DAY = "day", _("per day")
-    HOUR = "hour", _("per hour")
-    PIECE = "piece", _("per piece")
+    MONTH = "month", _("month")
+    DAY = "day", _("day")
+    HOUR = "hour", _("hour")
+    PIECE = "piece", _("piece")
 
 
 class EmploymentType(models.TextChoices):

@@ -1,6 +1,7 @@
 import json
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -65,3 +66,12 @@ def event_structured_data(context, event) -> str:
 def job_structured_data(context, job) -> str:
     request = context["request"]
     return _json_ld(job_json_ld(job=job, url=request.build_absolute_uri(job_url(context, job))))
+
+
+@register.simple_tag
+def time_range(start, end) -> str:
+    """'2026-03-02 09:00–12:00' on one day, '2026-03-02 09:00 – 2026-03-04 17:00' across days."""
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    if start.date() == end.date():
+        return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"

@@ -155,7 +155,7 @@ class Migration(migrations.Migration):
                 ('headcount', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='openings')),
                 ('salary_min', models.PositiveIntegerField(verbose_name='minimum pay')),
                 ('salary_max', models.PositiveIntegerField(verbose_name='maximum pay')),
-                ('salary_unit', models.CharField(choices=[('month', 'per month'), ('day', 'per day'), ('hour', 'per hour'), ('piece', 'per piece')], default='month', max_length=10, verbose_name='pay unit')),
+                ('salary_unit', models.CharField(choices=[('month', 'month'), ('day', 'day'), ('hour', 'hour'), ('piece', 'piece')], default='month', max_length=10, verbose_name='pay unit')),
                 ('requirements', models.TextField(help_text='Education, experience, certificates; no discrimination by sex, ethnicity, religion or household registration.', verbose_name='requirements')),
                 ('work_content', models.TextField(verbose_name='work content')),
                 ('work_address', models.CharField(max_length=255, verbose_name='work address')),

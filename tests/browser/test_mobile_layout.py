@@ -4,7 +4,10 @@ import pytest
 
 from tests.factories import EventFactory, JobListingFactory
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 # Interactive elements the user taps, with their rendered size; inline links inside running text
 # are exempt (WCAG 2.5.8), so .prose and .pre paragraphs are left out.
@@ -30,7 +33,15 @@ def content():
 
 def test_public_pages_fit_a_360px_phone(live_server, phone, content):
     fair, job = content
-    for path in ["/", "/events/", f"/events/{fair.pk}/", "/jobs/", f"/jobs/{job.pk}/", "/news/", "/search/?q=焊工"]:
+    for path in [
+        "/",
+        "/events/",
+        f"/events/{fair.pk}/",
+        "/jobs/",
+        f"/jobs/{job.pk}/",
+        "/news/",
+        "/search/?q=焊工",
+    ]:
         response = phone.goto(live_server.url + path)
         assert response.status == 200, path
         overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")

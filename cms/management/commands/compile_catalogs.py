@@ -22,7 +22,9 @@ def compiled(po_path: Path) -> tuple[bytes, list[str]]:
             continue
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if message.fuzzy or not all(strings):
-            problems.append(f"{po_path}: {'fuzzy' if message.fuzzy else 'untranslated'}: {message.id!r}")
+            problems.append(
+                f"{po_path}: {'fuzzy' if message.fuzzy else 'untranslated'}: {message.id!r}"
+            )
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     return buffer.getvalue(), problems
@@ -32,7 +34,9 @@ class Command(BaseCommand):
     help = "Compile locale/*/LC_MESSAGES/*.po to .mo (Babel); --check verifies instead."
 
     def add_arguments(self, parser):
-        parser.add_argument("--check", action="store_true", help="Fail if a catalog is incomplete or stale.")
+        parser.add_argument(
+            "--check", action="store_true", help="Fail if a catalog is incomplete or stale."
+        )
 
     def handle(self, *args, check, **options):
         failures = []
