@@ -32,6 +32,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +55,7 @@ class Page:
 @dataclass
 class Result:
     latencies_ms: list[float]
-    queries: list[str] = field(default_factory=list)
+    queries: list[tuple[str, float]] = field(default_factory=list)  # (sql, seconds)
 
     @property
     def median(self) -> float:
@@ -87,7 +88,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/3", help="'' for locmem")
     parser.add_argument("--requests", type=int, default=50, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per page first")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    # One worker by default: requests are sequential, and with several workers the warm-up
+    # requests are spread over them, leaving some cold for the timed ones.
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn sync workers")
     parser.add_argument("--budget", type=float, default=1800, help="overall time limit, seconds")
     parser.add_argument(
         "--keep-db",
@@ -214,9 +217,20 @@ def stop(process: subprocess.Popen) -> None:
 def setup_django(env: dict[str, str]) -> None:
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
+    # WhiteNoise warns that STATIC_ROOT is missing: irrelevant, no static file is fetched.
+    warnings.filterwarnings("ignore", message="No directory at")
     import django
 
     django.setup()
+
+
+def analyze() -> None:
+    """Refresh planner statistics after a bulk load, as autovacuum would within a minute or so;
+    without it the first phase can run on plans made for empty tables."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def pages_for_phase(scale: bool) -> list[Page]:
@@ -237,7 +251,7 @@ def pages_for_phase(scale: bool) -> list[Page]:
     return pages
 
 
-def count_queries(path: str) -> list[str]:
+def count_queries(path: str) -> list[tuple[str, float]]:
     """SQL of one warm request, rendered in-process under the same settings as gunicorn."""
     from django.db import connection
     from django.test import Client
@@ -249,7 +263,7 @@ def count_queries(path: str) -> list[str]:
         response = client.get(path)
     if response.status_code != 200:
         raise SystemExit(f"bench/pages.py: in-process {path} answered {response.status_code}")
-    return [query["sql"] for query in captured.captured_queries]
+    return [(query["sql"], float(query["time"])) for query in captured.captured_queries]
 
 
 def measure(
@@ -285,7 +299,7 @@ def report(
     header = f"{'page':34}{'queries':>13}{'small med':>11}{'p95':>8}{'full med':>10}{'p95':>8}{'ratio':>8}"
     print(header)
     print("-" * len(header))
-    problems = []
+    problems, slower, missed = [], [], []
     for page in pages:
         after = full[page.key]
         # The 百企 fair has no small-data twin: compare it with the biggest demo fair.
@@ -296,20 +310,30 @@ def report(
         if max(len(after.queries), len(before.queries)) > MAX_QUERIES:
             flags.append("QUERIES")
             problems.append(page.key)
+            missed.append(page.key)
         if ratio > MAX_RATIO:
             flags.append("SLOWER")
-        note = "" if page.key in small else " (vs demo fair)"
+            slower.append(page.key)
+            if page.key in small:  # the 百企 fair's ratio is informational: a bigger page
+                missed.append(page.key)
+        note = "" if page.key in small else " (vs demo fair; informational)"
         print(
             f"{page.label:34}{queries:>13}{before.median:>11.1f}{before.p95:>8.1f}"
             f"{after.median:>10.1f}{after.p95:>8.1f}{ratio:>7.2f}×"
             f"  {'ok' if not flags else ' '.join(flags)}{note}"
         )
     for page in pages:
+        queries = full[page.key].queries
         if page.key in problems or args.show_queries:
-            print(f"\nQueries for {page.label} at full scale ({len(full[page.key].queries)}):")
-            for sql, count in Counter(shape(q) for q in full[page.key].queries).most_common():
+            print(f"\nQueries for {page.label} at full scale ({len(queries)}), grouped:")
+            for sql, count in Counter(shape(sql) for sql, _ in queries).most_common():
                 print(f"  {count:3d}× {sql[:300]}")
-    return problems
+        if page.key in slower or args.show_queries:
+            # In-process timings of one request: which queries grew with the data.
+            print(f"\nSlowest queries for {page.label} at full scale:")
+            for sql, seconds in sorted(queries, key=lambda q: -q[1])[:3]:
+                print(f"  {seconds * 1000:7.1f} ms  {sql[:400]}")
+    return missed
 
 
 def main() -> int:
@@ -328,6 +352,7 @@ def main() -> int:
     logdir = Path(tempfile.mkdtemp(prefix="chunfeng-bench-"))
     process, base = start_gunicorn(env, args.workers, logdir / "gunicorn.log", deadline)
     try:
+        analyze()
         print("Small demo data:")
         small_pages = pages_for_phase(scale=False)
         small = measure(base, small_pages, args, deadline)
@@ -337,12 +362,13 @@ def main() -> int:
             deadline.left(900),
             "seed_demo --scale",
         )
+        analyze()
         print("Full scale:")
         full_pages = pages_for_phase(scale=True)
         full = measure(base, full_pages, args, deadline)
     finally:
         stop(process)
-    problems = report(full_pages, small, full, args)
+    missed = report(full_pages, small, full, args)
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -357,7 +383,7 @@ def main() -> int:
             )
         )
     shutil.rmtree(logdir, ignore_errors=True)
-    return 1 if problems else 0
+    return 1 if missed else 0  # non-zero when a target is missed
 
 
 if __name__ == "__main__":

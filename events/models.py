@@ -485,7 +485,14 @@ class JobListing(
         ordering = ["-valid_from", "-pk"]
         verbose_name = _("job listing")
         verbose_name_plural = _("job listings")
-        indexes = [models.Index(fields=["live", "valid_until"], name="job_live_valid_idx")]
+        indexes = [
+            models.Index(fields=["live", "valid_until"], name="job_live_valid_idx"),
+            # Newest first is the order of every public job list; the partial index lets the home
+            # page read its top rows instead of sorting every live listing.
+            models.Index(
+                fields=["-valid_from", "-id"], name="job_live_newest_idx", condition=Q(live=True)
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -27,6 +27,19 @@ class EventFilters:
     query: str = ""
 
 
+def text_match_q(fields: list[str], query: str) -> Q:
+    """Substring match on any of the fields, so that 焊工 finds 电焊工 (no word splitting).
+
+    Chinese has no letter case, so a caseless query uses a plain LIKE: case-insensitive matching
+    would make the database upper-case every row first.
+    """
+    lookup = "contains" if query.upper() == query.lower() else "icontains"
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__{lookup}": query})
+    return condition
+
+
 def live_events() -> QuerySet[Event]:
     return Event.objects.filter(live=True).select_related("region", "campaign")
 
@@ -56,11 +69,7 @@ def filter_events(
     if filters.open_only:
         events = events.filter(open_for_registration_q(now=now))
     if filters.query:
-        events = events.filter(
-            Q(title__icontains=filters.query)
-            | Q(summary__icontains=filters.query)
-            | Q(trade__icontains=filters.query)
-        )
+        events = events.filter(text_match_q(["title", "summary", "trade"], filters.query))
     return events.order_by("starts_at", "pk")
 
 
@@ -90,7 +99,7 @@ def jobs_for_event(*, event: Event) -> list[JobListing]:
     return list(
         live_job_listings()
         .filter(fairs=event)
-        .select_related("employer")
+        .select_related("employer", "region")
         .prefetch_related("benefits")
         .order_by("employer__name", "title")
     )
@@ -127,11 +136,7 @@ def filter_job_listings(
     for code in filters.benefits:
         jobs = jobs.filter(benefits__code=code)
     if filters.query:
-        jobs = jobs.filter(
-            Q(title__icontains=filters.query)
-            | Q(work_content__icontains=filters.query)
-            | Q(employer__name__icontains=filters.query)
-        )
+        jobs = jobs.filter(text_match_q(["title", "work_content", "employer__name"], filters.query))
     return (
         jobs.select_related("employer", "region")
         .prefetch_related("benefits")

@@ -115,7 +115,9 @@ def test_default_wagtail_locale_is_simplified_chinese():
 
 EXTERNAL_ASSET = [
     # <script src="https://...">, <link href="//...">, also with template tags before the URL.
-    re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I),
+    re.compile(
+        r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I
+    ),
     # CSS: @import "https://..." or url(https://...)
     re.compile(r"@import\s+(?:url\()?\s*[\"']?(?:https?:)?//", re.I),
     re.compile(r"url\(\s*[\"']?(?:https?:)?//", re.I),

@@ -32,7 +32,9 @@ def add_articles(count):
     for _ in range(count):
         index.add_child(
             instance=ArticlePage(
-                title="政策解读", slug=f"policy-{ArticlePage.objects.count()}", date=timezone.localdate()
+                title="政策解读",
+                slug=f"policy-{ArticlePage.objects.count()}",
+                date=timezone.localdate(),
             )
         )
         index.refresh_from_db()

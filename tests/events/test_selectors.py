@@ -103,7 +103,9 @@ def test_filter_events_by_county(events):
 def test_filter_events_by_date_range_includes_overlapping_events(events):
     # The training runs 20 March to 20 April: a range inside it still finds it.
     result = filter_events(
-        filters=EventFilters(date_from=datetime.date(2026, 4, 1), date_to=datetime.date(2026, 4, 2)),
+        filters=EventFilters(
+            date_from=datetime.date(2026, 4, 1), date_to=datetime.date(2026, 4, 2)
+        ),
         now=NOW,
     )
     assert titles(result) == ["电焊工技能培训班"]
@@ -171,7 +173,9 @@ def test_open_only_agrees_with_is_registration_open(events):
                 "pk", flat=True
             )
         )
-        by_method = {e.pk for e in Event.objects.filter(live=True) if e.is_registration_open(moment)}
+        by_method = {
+            e.pk for e in Event.objects.filter(live=True) if e.is_registration_open(moment)
+        }
         assert in_query == by_method, moment
 
 
@@ -281,7 +285,9 @@ def test_benefits_must_all_match(jobs):
 
 @pytest.mark.django_db
 def test_benefit_filter_returns_each_job_once(jobs):
-    result = list(filter_job_listings(filters=JobFilters(benefits=("meals", "housing")), today=TODAY))
+    result = list(
+        filter_job_listings(filters=JobFilters(benefits=("meals", "housing")), today=TODAY)
+    )
     assert len(result) == len({job.pk for job in result})
     # And the prefetched benefits are complete, not only the ones filtered on.
     assert {b.code for b in result[0].benefits.all()} == {"meals", "housing"}
