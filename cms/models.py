@@ -102,7 +102,7 @@ class EventIndexPage(RoutablePageMixin, Page):
             },
         )
 
-    @path("<int:pk>/calendar.ics", name="calendar")
+    @path("<int:pk>/calendar/", name="calendar")
     def calendar(self, request, pk):
         event = event_selectors.event_for_public_page(pk=pk)
         if event is None:

@@ -13,7 +13,8 @@ class EventAdminForm(WagtailAdminModelForm):
             return cleaned_data
         kept = 0
         for form in sessions.forms:
-            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+            # The parent form is cleaned before its formsets, so validate each row here first.
+            if not form.is_valid() or form.cleaned_data.get("DELETE"):
                 continue
             session_start, session_end = (
                 form.cleaned_data.get("starts_at"),

@@ -246,7 +246,9 @@ class Event(
         verbose_name_plural = _("events")
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"
+                condition=Q(ends_at__gte=models.F("starts_at")),
+                name="event_ends_after_start",
+                violation_error_message=_("The event cannot end before it starts."),
             ),
         ]
 
@@ -312,12 +314,18 @@ class Session(Orderable):
         verbose_name_plural = _("sessions")
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after_start",
+                violation_error_message=_("A session must end after it starts."),
             ),
         ]
 
     def __str__(self) -> str:
         return self.title or timezone.localtime(self.starts_at).strftime("%Y-%m-%d %H:%M")
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("A session must end after it starts.")})
 
 
 class BoothStatus(models.TextChoices):

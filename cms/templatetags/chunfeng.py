@@ -34,7 +34,7 @@ def event_url(context, event) -> str:
 @register.simple_tag(takes_context=True)
 def event_calendar_url(context, event) -> str:
     base = _index_url(context, EventIndexPage)
-    return f"{base}{event.pk}/calendar.ics" if base else ""
+    return f"{base}{event.pk}/calendar/" if base else ""
 
 
 @register.simple_tag(takes_context=True)

@@ -1,7 +1,15 @@
-"""Headless Chromium (Debian's package) driven by Playwright; no browser download."""
+"""Headless Chromium (Debian's package) driven by Playwright; no browser download.
 
-import os
+Playwright's sync API runs an event loop in the thread that starts it. In the test thread that
+would make Django hand out per-context database connections (and lose pytest-django's state),
+so Playwright lives in a thread of its own and tests send it functions to run: `phone.run(fn)`
+calls `fn(page)` there and returns the result.
+"""
+
 import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -15,39 +23,69 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+WECHAT_ANDROID_UA = (
+    "Mozilla/5.0 (Linux; Android 10; M2006C3LC) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.47"
+)
+
+
+class BrowserThread:
+    def __init__(self):
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="playwright")
+        self.run(self._start)
+
+    def _start(self):
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self._browser = self._playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+
+    def run(self, function: Callable[..., Any], *args) -> Any:
+        return self._executor.submit(function, *args).result(timeout=120)
+
+    def new_page(self, **context_options):
+        return self.run(lambda: self._browser.new_context(**context_options).new_page())
+
+    def close(self):
+        self.run(lambda: (self._browser.close(), self._playwright.stop()))
+        self._executor.shutdown()
+
+
+class Phone:
+    """A page in the browser thread; `run(fn)` calls fn(page) there."""
+
+    def __init__(self, browser: BrowserThread, page):
+        self._browser, self.page = browser, page
+
+    def run(self, function: Callable[..., Any]) -> Any:
+        return self._browser.run(function, self.page)
+
+    def close(self):
+        self._browser.run(self.page.context.close)
 
 
 @pytest.fixture(scope="session")
 def browser():
-    if not os.path.exists(CHROMIUM):
+    if shutil.which("chromium") is None:
         pytest.skip("chromium is not installed (apt-get install chromium)")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
+    thread = BrowserThread()
+    yield thread
+    thread.close()
 
 
 @pytest.fixture
 def phone(browser):
-    """A 360 x 740 phone viewport with a WeChat-like user agent."""
-    context = browser.new_context(
+    """A 360 x 740 phone in WeChat's in-app browser."""
+    page = browser.new_page(
         viewport={"width": 360, "height": 740},
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
         locale="zh-CN",
-        user_agent=(
-            "Mozilla/5.0 (Linux; Android 10; M2006C3LC) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.47"
-        ),
+        user_agent=WECHAT_ANDROID_UA,
     )
-    page = context.new_page()
-    yield page
-    context.close()
+    device = Phone(browser, page)
+    yield device
+    device.close()

@@ -33,27 +33,35 @@ def content():
 
 def test_public_pages_fit_a_360px_phone(live_server, phone, content):
     fair, job = content
-    for path in [
-        "/",
-        "/events/",
-        f"/events/{fair.pk}/",
-        "/jobs/",
-        f"/jobs/{job.pk}/",
-        "/news/",
-        "/search/?q=焊工",
-    ]:
-        response = phone.goto(live_server.url + path)
-        assert response.status == 200, path
-        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    paths = ["/", "/events/", f"/events/{fair.pk}/", "/jobs/", f"/jobs/{job.pk}/", "/news/"]
+    paths.append("/search/?q=焊工")
+
+    def measure(page):
+        results = {}
+        for path in paths:
+            response = page.goto(live_server.url + path)
+            results[path] = (
+                response.status,
+                page.evaluate("document.documentElement.scrollWidth - window.innerWidth"),
+                page.evaluate(SMALL_TARGETS_JS),
+            )
+        return results
+
+    for path, (status, overflow, small) in phone.run(measure).items():
+        assert status == 200, path
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 360px"
-        small = phone.evaluate(SMALL_TARGETS_JS)
         assert small == [], f"{path} has tap targets under 44px: {small}"
 
 
 def test_language_switch_changes_the_page_language(live_server, phone, content):
-    phone.goto(live_server.url + "/")
-    assert phone.get_attribute("html", "lang") == "zh-Hans"
-    phone.click("button[name=language][value=en]")
-    phone.wait_for_load_state()
-    assert phone.get_attribute("html", "lang") == "en"
-    assert phone.url.rstrip("/") == live_server.url.rstrip("/")
+    def switch(page):
+        page.goto(live_server.url + "/")
+        before = page.get_attribute("html", "lang")
+        page.click("button[name=language][value=en]")
+        page.wait_for_load_state()
+        return before, page.get_attribute("html", "lang"), page.url
+
+    before, after, url = phone.run(switch)
+    assert before == "zh-Hans"
+    assert after == "en"
+    assert url.rstrip("/") == live_server.url.rstrip("/")

@@ -88,6 +88,9 @@ class PageTreeTests(WagtailPageTestCase):
         events_index = EventIndexPage.objects.get()
         self.assertPageIsRoutable(events_index)
         self.assertPageIsRoutable(events_index, f"{event.pk}/")
+        self.assertPageIsRoutable(
+            events_index, events_index.reverse_subpage("calendar", args=[event.pk])
+        )
         self.assertPageIsRoutable(JobIndexPage.objects.get())
         self.assertPageIsRoutable(JobIndexPage.objects.get(), f"{job.pk}/")
 
@@ -260,7 +263,7 @@ def test_drafts_are_not_public(client):
     event = EventFactory(draft=True)
     job = JobListingFactory(draft=True)
     assert client.get(f"/events/{event.pk}/").status_code == 404
-    assert client.get(f"/events/{event.pk}/calendar.ics").status_code == 404
+    assert client.get(calendar_url(event)).status_code == 404
     assert client.get(f"/jobs/{job.pk}/").status_code == 404
     assert client.get("/events/999999/").status_code == 404
     assert event.title not in client.get("/events/").content.decode()
@@ -328,6 +331,20 @@ def test_job_page_has_job_posting_json_ld(client):
     assert salary["value"]["unitText"] == "MONTH"
 
 
+def calendar_url(event) -> str:
+    """The event's .ics download: the "calendar" route of the event index page."""
+    index = EventIndexPage.objects.get()
+    return index.url + index.reverse_subpage("calendar", args=[event.pk])
+
+
+@pytest.mark.django_db
+def test_fair_page_links_to_its_calendar(client):
+    event = EventFactory()
+    url = calendar_url(event)
+    assert url.startswith(f"/events/{event.pk}/")
+    assert f'href="{url}"' in client.get(f"/events/{event.pk}/").content.decode()
+
+
 @pytest.mark.django_db
 def test_calendar_has_one_vevent_per_session_in_shanghai_time(client):
     event = EventFactory(
@@ -347,7 +364,7 @@ def test_calendar_has_one_vevent_per_session_in_shanghai_time(client):
         for day in (10, 11, 12)
     ]
 
-    response = client.get(f"/events/{event.pk}/calendar.ics")
+    response = client.get(calendar_url(event))
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
@@ -365,6 +382,6 @@ def test_calendar_has_one_vevent_per_session_in_shanghai_time(client):
     assert len({str(entry["uid"]) for entry in entries}) == 3
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    english = client.get(f"/events/{event.pk}/calendar.ics")
+    english = client.get(calendar_url(event))
     assert english.status_code == 200
     assert len(Calendar.from_ical(english.content).walk("VEVENT")) == 3
