@@ -1,5 +1,6 @@
 from urllib.parse import quote
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -21,6 +22,7 @@ from wagtail.search import index
 
 from events.blocks import ContentStreamBlock
 from events.validators import normalise_credit_code, validate_credit_code
+from trainees.models import SpecialGroup
 
 
 class Campaign(models.Model):
@@ -211,6 +213,16 @@ class Event(
         validators=[MinValueValidator(1)],
         help_text=_("Leave empty for no limit."),
     )
+    seats_taken = models.PositiveIntegerField(
+        _("confirmed registrations"), default=0, editable=False
+    )
+    waiting_list_enabled = models.BooleanField(
+        _("waiting list"),
+        default=True,
+        help_text=_(
+            "When the event is full, let people join a waiting list; a cancellation promotes the first."
+        ),
+    )
     registration_opens_at = models.DateTimeField(_("registration opens at"), null=True, blank=True)
     registration_closes_at = models.DateTimeField(
         _("registration closes at"), null=True, blank=True
@@ -229,6 +241,23 @@ class Event(
     hours = models.PositiveSmallIntegerField(_("class hours"), null=True, blank=True)
     institution = models.CharField(_("training institution"), max_length=200, blank=True)
     eligibility = models.TextField(_("who may apply"), blank=True)
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    eligible_region = models.ForeignKey(
+        "trainees.Region",
+        verbose_name=_("only for household registration in"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Leave empty to accept people from anywhere."),
+    )
+    required_special_group = models.CharField(
+        _("only for the special group"),
+        max_length=30,
+        choices=SpecialGroup.choices,
+        blank=True,
+    )
 
     search_fields = [
         index.SearchField("title"),
@@ -250,6 +279,15 @@ class Event(
                 name="event_ends_after_start",
                 violation_error_message=_("The event cannot end before it starts."),
             ),
+            # The last line of defence against overselling: the database refuses a seat count
+            # above capacity whatever the code does.
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(seats_taken__lte=models.F("capacity")),
+                name="event_seats_within_capacity",
+                violation_error_message=_(
+                    "The capacity cannot be lower than the confirmed registrations."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -264,6 +302,12 @@ class Event(
             errors["registration_closes_at"] = _("Registration cannot close before it opens.")
         elif closes and self.ends_at and closes > self.ends_at:
             errors["registration_closes_at"] = _("Registration must close before the event ends.")
+        if self.min_age and self.max_age and self.max_age < self.min_age:
+            errors["max_age"] = _("The maximum age cannot be lower than the minimum age.")
+        if self.capacity is not None and self.pk and self.capacity < self.seats_taken:
+            errors["capacity"] = _(
+                "%(count)s people are already confirmed; cancel registrations before lowering the capacity."
+            ) % {"count": self.seats_taken}
         if self.kind == EventKind.TRAINING and not self.trade:
             errors["trade"] = _("A training programme needs its trade.")
         if errors:
@@ -528,3 +572,81 @@ class JobListing(
         context = super().get_preview_context(request, mode_name)
         context["job"] = self
         return context
+
+
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class RegistrationChannel(models.TextChoices):
+    SELF = "self", _("By the worker")
+    COORDINATOR = "coordinator", _("By a coordinator")
+    ORGANISER = "organiser", _("By an organiser")
+    WALK_IN = "walk_in", _("At the gate")
+
+
+class Registration(models.Model):
+    """One worker's place at one event: confirmed, waiting, or cancelled.
+
+    The ticket token is never stored: it is derived from the id and ticket_version with a keyed
+    HMAC (events.tickets), and only its SHA-256 is kept for the lookup at the gate.
+    """
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    worker = models.ForeignKey(
+        "trainees.Worker",
+        verbose_name=_("worker"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=RegistrationStatus.choices)
+    channel = models.CharField(
+        _("registered"),
+        max_length=12,
+        choices=RegistrationChannel.choices,
+        default=RegistrationChannel.SELF,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    waitlisted_at = models.DateTimeField(_("joined the waiting list at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    ticket_version = models.PositiveSmallIntegerField(default=1, editable=False)
+    ticket_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "worker"], name="one_registration_per_worker"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["event", "status", "waitlisted_at"], name="registration_queue_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} · {self.event}"

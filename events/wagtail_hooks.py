@@ -55,7 +55,7 @@ class EventViewSet(SnippetViewSet):
             MultiFieldPanel(
                 [
                     FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
-                    FieldPanel("capacity"),
+                    FieldRowPanel([FieldPanel("capacity"), FieldPanel("waiting_list_enabled")]),
                     FieldRowPanel(
                         [FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")]
                     ),
@@ -72,6 +72,9 @@ class EventViewSet(SnippetViewSet):
                     FieldPanel("hours"),
                     FieldPanel("institution"),
                     FieldPanel("eligibility"),
+                    FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")]),
+                    FieldPanel("eligible_region"),
+                    FieldPanel("required_special_group"),
                 ],
                 heading=_("Training programme details"),
             ),

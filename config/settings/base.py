@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -54,7 +55,19 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into a clear response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Staff passwords: django-axes locks a username from one address out after repeated failures.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -173,7 +186,28 @@ CELERY_BEAT_SCHEDULE = {
     # Scheduled publishing (go_live_at / expire_at) only happens when this runs.
     "publish-scheduled": {"task": "cms.tasks.publish_scheduled", "schedule": 5 * 60},
     "purge-revisions": {"task": "cms.tasks.purge_revisions", "schedule": 24 * 60 * 60},
+    # The outbox sweeper hands over SMS the broker missed (trainees/services/messaging.py).
+    "sweep-outbox": {"task": "trainees.tasks.sweep_outbox_task", "schedule": 60},
 }
+# Fail fast when the broker is down during a request: the outbox row waits for the sweeper.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+
+# Personal data keys (docs/operations.md, "Keys"). ID numbers are encrypted with the first of
+# CHUNFENG_ID_ENCRYPTION_KEYS (Fernet keys, newest first; older ones still decrypt during a
+# rotation); lookups use an HMAC with a separate key; ticket tokens are derived with a third.
+CHUNFENG_ID_ENCRYPTION_KEYS = env.list("CHUNFENG_ID_ENCRYPTION_KEYS", default=[])
+CHUNFENG_ID_HMAC_KEY = env("CHUNFENG_ID_HMAC_KEY", default="")
+CHUNFENG_TICKET_KEY = env("CHUNFENG_TICKET_KEY", default="")
+# SMS: a dotted path to a backend class (trainees/sms.py); the console one prints messages.
+CHUNFENG_SMS_BACKEND = env("CHUNFENG_SMS_BACKEND", default="trainees.sms.ConsoleBackend")
+CHUNFENG_SMS_FILE_PATH = env("CHUNFENG_SMS_FILE_PATH", default=str(BASE_DIR / "sms-outbox.jsonl"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14

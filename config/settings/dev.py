@@ -17,3 +17,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# Fixed dev-only keys so that data survives restarts; production reads its own (base.py).
+CHUNFENG_ID_ENCRYPTION_KEYS = env.list(
+    "CHUNFENG_ID_ENCRYPTION_KEYS", default=["hPUFaABi0Db6gnvMaNzw_zitSeEJEtDr7uq0lnx2E0c="]
+)
+CHUNFENG_ID_HMAC_KEY = env("CHUNFENG_ID_HMAC_KEY", default="dev-only-id-hmac-key")
+CHUNFENG_TICKET_KEY = env("CHUNFENG_TICKET_KEY", default="dev-only-ticket-key")

@@ -23,3 +23,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Fixed test-only keys so that data survives restarts; production reads its own (base.py).
+CHUNFENG_ID_ENCRYPTION_KEYS = env.list(
+    "CHUNFENG_ID_ENCRYPTION_KEYS", default=["hPUFaABi0Db6gnvMaNzw_zitSeEJEtDr7uq0lnx2E0c="]
+)
+CHUNFENG_ID_HMAC_KEY = env("CHUNFENG_ID_HMAC_KEY", default="test-only-id-hmac-key")
+CHUNFENG_TICKET_KEY = env("CHUNFENG_TICKET_KEY", default="test-only-ticket-key")
+CHUNFENG_SMS_BACKEND = "trainees.sms.FileBackend"
+CHUNFENG_SMS_FILE_PATH = str(BASE_DIR / ".test-sms.jsonl")

@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 
 from tests.factories import NANNING, XINGNING
 from trainees.models import Region, RegionLevel, level_for_code, parent_code_for
-from trainees.services import import_regions, read_region_csv
+from trainees.services.regions import import_regions, read_region_csv
 
 NANNING_COUNTIES = {
     "450102000000": "兴宁区",

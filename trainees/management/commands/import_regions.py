@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from trainees.services import import_regions, read_region_csv
+from trainees.services.regions import import_regions, read_region_csv
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""Writes of the trainees app, one module per area: regions, identity, sign-in, messaging, roster."""
