@@ -11,6 +11,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("search/", cms_views.search, name="search"),
+    path("account/", include("trainees.urls")),
+    path("my/", include("events.urls")),
     path("healthz", cms_views.healthz, name="healthz"),
 ]
 
