@@ -1,5 +1,6 @@
 """Project-wide checks: migrations, deploy settings, i18n defaults, no CDN, the services guard."""
 
+import base64
 import os
 import re
 import secrets
@@ -42,6 +43,7 @@ def clean_env(**extra) -> dict:
 
 
 def production_env(tmp_path, **extra) -> dict:
+    """Everything production settings require, with fresh random secrets."""
     return clean_env(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
@@ -49,6 +51,11 @@ def production_env(tmp_path, **extra) -> dict:
         DATABASE_URL=f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}",
         REDIS_URL="redis://127.0.0.1:6379/1",
         WAGTAILADMIN_BASE_URL="https://example.gov.cn",
+        # Keys of the workers' records (trainees app): a Fernet key, HMAC and ticket secrets.
+        CHUNFENG_ID_ENCRYPTION_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        CHUNFENG_ID_HMAC_KEY=secrets.token_urlsafe(32),
+        CHUNFENG_TICKET_KEY=secrets.token_urlsafe(32),
+        CHUNFENG_SMS_BACKEND="trainees.sms.ConsoleBackend",
         **extra,
     )
 
