@@ -105,6 +105,7 @@ class Employer(index.Indexed, models.Model):
 
     search_fields = [
         index.SearchField("name"),
+        index.AutocompleteField("name"),
         index.SearchField("credit_code"),
         index.FilterField("industry"),
     ]
@@ -261,6 +262,7 @@ class Event(
 
     search_fields = [
         index.SearchField("title"),
+        index.AutocompleteField("title"),
         index.SearchField("summary"),
         index.SearchField("venue"),
         index.SearchField("trade"),
@@ -527,6 +529,7 @@ class JobListing(
 
     search_fields = [
         index.SearchField("title"),
+        index.AutocompleteField("title"),
         index.SearchField("work_content"),
         index.SearchField("requirements"),
         index.FilterField("category"),

@@ -57,6 +57,7 @@ class Region(index.Indexed, models.Model):
 
     search_fields = [
         index.SearchField("name"),
+        index.AutocompleteField("name"),
         index.SearchField("code"),
         index.FilterField("level"),
     ]
