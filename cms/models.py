@@ -58,8 +58,8 @@ class HomePage(Page):
         return context
 
 
-class EventIndexPage(RoutablePageMixin, Page):
-    """Lists fairs and training programmes and serves each one at <index>/<id>/."""
+class FilteredIndexPage(RoutablePageMixin, Page):
+    """An index page whose root route is a filtered, paginated listing of snippets it serves."""
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
 
@@ -67,21 +67,33 @@ class EventIndexPage(RoutablePageMixin, Page):
     parent_page_types = ["cms.HomePage"]
     subpage_types: list[str] = []
     max_count = 1
+    filter_form_class: type[EventFilterForm] | type[JobFilterForm]
+    items_name: str
+
+    class Meta:
+        abstract = True
+
+    def filtered_items(self, filters):
+        raise NotImplementedError
+
+    @path("")
+    def listing(self, request):
+        form = self.filter_form_class(request.GET or None)
+        items = paginate(request, self.filtered_items(form.to_filters()))
+        return self.render(request, context_overrides={"form": form, self.items_name: items})
+
+
+class EventIndexPage(FilteredIndexPage):
+    """Lists fairs and training programmes and serves each one at <index>/<id>/."""
+
+    filter_form_class = EventFilterForm
+    items_name = "events"
 
     class Meta:
         verbose_name = _("event index page")
 
-    @path("")
-    def listing(self, request):
-        form = EventFilterForm(request.GET or None)
-        events = event_selectors.filter_events(filters=form.to_filters())
-        return self.render(
-            request,
-            context_overrides={
-                "form": form,
-                "events": paginate(request, events),
-            },
-        )
+    def filtered_items(self, filters):
+        return event_selectors.filter_events(filters=filters)
 
     @path("<int:pk>/")
     def detail(self, request, pk):
@@ -115,30 +127,17 @@ class EventIndexPage(RoutablePageMixin, Page):
         return response
 
 
-class JobIndexPage(RoutablePageMixin, Page):
+class JobIndexPage(FilteredIndexPage):
     """Job search and the page of each job listing at <index>/<id>/."""
 
-    intro = models.CharField(_("introduction"), max_length=300, blank=True)
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    parent_page_types = ["cms.HomePage"]
-    subpage_types: list[str] = []
-    max_count = 1
+    filter_form_class = JobFilterForm
+    items_name = "jobs"
 
     class Meta:
         verbose_name = _("job index page")
 
-    @path("")
-    def listing(self, request):
-        form = JobFilterForm(request.GET or None)
-        jobs = event_selectors.filter_job_listings(filters=form.to_filters())
-        return self.render(
-            request,
-            context_overrides={
-                "form": form,
-                "jobs": paginate(request, jobs),
-            },
-        )
+    def filtered_items(self, filters):
+        return event_selectors.filter_job_listings(filters=filters)
 
     @path("<int:pk>/")
     def detail(self, request, pk):
