@@ -20,8 +20,8 @@ class IdFacts:
 
 
 def normalise(value: str) -> str:
-    """Strip spaces and use an upper-case X check digit."""
-    return ric.compact(value or "").upper()
+    """Strip spaces and dashes anywhere and use an upper-case X check digit."""
+    return "".join((value or "").replace("-", " ").split()).upper()
 
 
 def parse(value: str) -> IdFacts:

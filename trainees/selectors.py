@@ -1,8 +1,23 @@
 """Reads for the trainees app."""
 
-from django.core.cache import cache
+from dataclasses import dataclass
 
-from trainees.models import Region, RegionLevel
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from trainees.models import (
+    Consent,
+    ConsentKind,
+    PersonalDataAccess,
+    Region,
+    RegionLevel,
+    Worker,
+    WorkerSpecialGroup,
+    level_for_code,
+)
+from trainees.services.identity import PRIVACY_NOTICE_VERSION
 
 COUNTY_CHOICES_CACHE_KEY = "trainees:county-choices"
 
@@ -14,3 +29,195 @@ def county_choices() -> list[tuple[str, str]]:
         choices = list(Region.objects.filter(level=RegionLevel.COUNTY).values_list("code", "name"))
         cache.set(COUNTY_CHOICES_CACHE_KEY, choices, 60 * 10)
     return choices
+
+
+# Sign-in, profile and data rights (worker side).
+
+
+def region_children(*, parent_code: str = "") -> list[dict[str, str]]:
+    """Code and name of the divisions directly under `parent_code`; counties when it is empty.
+
+    Feeds the cascading household-registration picker (three selects and its JSON endpoint).
+    """
+    if not parent_code:
+        return [{"code": code, "name": name} for code, name in county_choices()]
+    return list(
+        Region.objects.filter(parent__code=parent_code).order_by("code").values("code", "name")
+    )
+
+
+def region_path(*, region: Region | None) -> list[Region]:
+    """County, township and village down to `region` (the city level left out)."""
+    path: list[Region] = []
+    while region is not None and region.level != RegionLevel.CITY:
+        path.append(region)
+        region = region.parent
+    return list(reversed(path))
+
+
+def worker_for_user(*, user: AbstractBaseUser | AnonymousUser) -> Worker | None:
+    if not user.is_authenticated:
+        return None
+    return Worker.objects.select_related("hukou_region").filter(user=user).first()
+
+
+def has_current_privacy_consent(*, worker: Worker) -> bool:
+    """Whether the worker accepted the privacy notice as it reads now (its current version)."""
+    return worker.consents.filter(
+        kind=ConsentKind.PRIVACY_NOTICE,
+        text_version=PRIVACY_NOTICE_VERSION,
+        withdrawn_at__isnull=True,
+    ).exists()
+
+
+def active_special_groups_consent(*, worker: Worker) -> Consent | None:
+    return (
+        worker.consents.filter(kind=ConsentKind.SPECIAL_GROUPS, withdrawn_at__isnull=True)
+        .order_by("-given_at")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class OwnData:
+    """Everything the worker's "my data" page shows; the ID number only as stored masked."""
+
+    worker: Worker
+    hukou_path: list[Region]
+    origin_county: Region | None
+    special_groups: list[WorkerSpecialGroup]
+    special_groups_consent: Consent | None
+    consents: list[Consent]
+    accesses: list[PersonalDataAccess]
+
+
+def own_data(*, worker: Worker) -> OwnData:
+    return OwnData(
+        worker=worker,
+        hukou_path=region_path(region=worker.hukou_region),
+        origin_county=Region.objects.filter(code=worker.origin_county_code).first()
+        if worker.origin_county_code
+        else None,
+        special_groups=list(worker.special_groups.order_by("group")),
+        special_groups_consent=active_special_groups_consent(worker=worker),
+        consents=list(worker.consents.order_by("-given_at")),
+        accesses=list(PersonalDataAccess.objects.filter(worker=worker).order_by("-created_at")),
+    )
+
+
+# Coordinators and coverage
+# A coordinator works in villages or whole townships. A region's subdivisions share the start of
+# its code (township 450102001000 covers villages 450102001xxx), so the scope is a list of code
+# prefixes. Superusers and holders of VIEW_ALL_WORKERS (subsidy officers) have no scope.
+
+VIEW_ALL_WORKERS = "trainees.view_all_workers"
+WORKER_REGION_LEVELS = (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
+_PREFIX_LENGTH = {
+    RegionLevel.CITY: 4,
+    RegionLevel.COUNTY: 6,
+    RegionLevel.TOWNSHIP: 9,
+    RegionLevel.VILLAGE: 12,
+}
+
+
+def scope_prefix(code: str) -> str:
+    """The code without its level's zero tail. Not rstrip("0"): village 450102001010 must not
+    cover 450102001011."""
+    return code[: _PREFIX_LENGTH[level_for_code(code)]]
+
+
+def scope_prefixes(*, user: AbstractBaseUser | AnonymousUser) -> list[str] | None:
+    """Code prefixes of the regions the user works in; None when no scope applies. An empty list
+    (a user with no regions) matches nobody."""
+    if not user.is_authenticated:
+        return []
+    if user.has_perm(VIEW_ALL_WORKERS):
+        return None
+    codes = Region.objects.filter(coordinators__user=user).values_list("code", flat=True)
+    prefixes = {scope_prefix(code) for code in codes}
+    # A village inside an assigned township adds nothing.
+    return sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
+
+
+def code_in_scope(code: str, *, prefixes: list[str] | None) -> bool:
+    return prefixes is None or any(code.startswith(prefix) for prefix in prefixes)
+
+
+def _prefix_q(prefixes: list[str] | None, *, field: str) -> Q:
+    if prefixes is None:
+        return Q()
+    query = Q(pk__in=[])  # matches nothing, so that no regions means no workers
+    for prefix in prefixes:
+        query |= Q(**{f"{field}__startswith": prefix})
+    return query
+
+
+def coordinator_scope_q(*, user: AbstractBaseUser | AnonymousUser) -> Q:
+    """Filter on Worker: the workers whose household registration lies in the user's regions."""
+    return _prefix_q(scope_prefixes(user=user), field="hukou_region__code")
+
+
+def regions_in_scope(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Region]:
+    """The townships and villages of the user's scope: where the user may place a worker."""
+    return Region.objects.filter(
+        _prefix_q(scope_prefixes(user=user), field="code"), level__in=WORKER_REGION_LEVELS
+    )
+
+
+def workers_in_scope(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Worker]:
+    return Worker.objects.filter(coordinator_scope_q(user=user))
+
+
+@dataclass(frozen=True)
+class VillageCount:
+    code: str
+    name: str
+    workers: int
+
+
+@dataclass
+class TownshipCoverage:
+    code: str
+    name: str
+    villages: list[VillageCount]
+    township_only: int = 0  # workers whose registration is known only down to the township
+
+    @property
+    def total(self) -> int:
+        return self.township_only + sum(village.workers for village in self.villages)
+
+
+def village_coverage(*, user: AbstractBaseUser | AnonymousUser) -> list[TownshipCoverage]:
+    """Registered workers per village of the user's scope, villages without workers included,
+    grouped by township in code order. One query besides the scope: the count is a subquery."""
+    counts = (
+        Worker.objects.filter(hukou_region=OuterRef("pk"))
+        .order_by()
+        .values("hukou_region")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    regions = (
+        regions_in_scope(user=user)
+        .select_related("parent")
+        .annotate(workers=Coalesce(Subquery(counts), 0))
+        .order_by("code")
+    )
+    townships: dict[str, TownshipCoverage] = {}
+    for region in regions:
+        key = region.code[:9]
+        if region.level == RegionLevel.TOWNSHIP:
+            township = townships.setdefault(
+                key, TownshipCoverage(code=region.code, name=region.name, villages=[])
+            )
+            township.township_only = region.workers
+            continue
+        if key not in townships:
+            # A coordinator of single villages has no township in scope: name it from the parent.
+            code = key + "000"
+            name = region.parent.name if region.parent else code
+            townships[key] = TownshipCoverage(code=code, name=name, villages=[])
+        townships[key].villages.append(
+            VillageCount(code=region.code, name=region.name, workers=region.workers)
+        )
+    return list(townships.values())

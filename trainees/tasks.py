@@ -23,3 +23,10 @@ def sweep_outbox_task() -> None:
     from trainees.services.messaging import sweep_outbox
 
     sweep_outbox()
+
+
+@shared_task
+def purge_sign_in_data_task() -> None:
+    from trainees.services.signin import purge_sign_in_data
+
+    purge_sign_in_data()

@@ -6,6 +6,7 @@ Values that differ per deployment come from the environment through django-envir
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -188,6 +189,13 @@ CELERY_BEAT_SCHEDULE = {
     "purge-revisions": {"task": "cms.tasks.purge_revisions", "schedule": 24 * 60 * 60},
     # The outbox sweeper hands over SMS the broker missed (trainees/services/messaging.py).
     "sweep-outbox": {"task": "trainees.tasks.sweep_outbox_task", "schedule": 60},
+    # Blank delivered sign-in codes in the outbox and drop old code rows.
+    "purge-sign-in-data": {"task": "trainees.tasks.purge_sign_in_data_task", "schedule": 60 * 60},
+    # Registration reminders for events starting 24-48 h later; daily, at an hour fit for an SMS.
+    "event-reminders": {
+        "task": "events.tasks.send_event_reminders_task",
+        "schedule": crontab(hour=10, minute=0),
+    },
 }
 # Fail fast when the broker is down during a request: the outbox row waits for the sweeper.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -208,6 +216,12 @@ CHUNFENG_TICKET_KEY = env("CHUNFENG_TICKET_KEY", default="")
 # SMS: a dotted path to a backend class (trainees/sms.py); the console one prints messages.
 CHUNFENG_SMS_BACKEND = env("CHUNFENG_SMS_BACKEND", default="trainees.sms.ConsoleBackend")
 CHUNFENG_SMS_FILE_PATH = env("CHUNFENG_SMS_FILE_PATH", default=str(BASE_DIR / "sms-outbox.jsonl"))
+
+# Workers sign in with an SMS code (trainees.views); staff use the Wagtail admin's login.
+LOGIN_URL = "trainees:signin"
+# Behind a reverse proxy, the number of proxies that append to X-Forwarded-For; the client
+# address for sign-in rate limits is read that many places from the right.
+CHUNFENG_TRUSTED_PROXY_COUNT = env.int("CHUNFENG_TRUSTED_PROXY_COUNT", default=0)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
