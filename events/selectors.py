@@ -3,7 +3,18 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from events.models import (
@@ -14,7 +25,10 @@ from events.models import (
     EventKind,
     EventStatus,
     JobListing,
+    Registration,
+    RegistrationStatus,
 )
+from trainees.models import Region, RegionLevel, level_for_code
 
 
 @dataclass(frozen=True)
@@ -164,3 +178,131 @@ def benefit_choices() -> list[tuple[str, str]]:
 
 def event_kind_choices() -> list[tuple[str, str]]:
     return list(EventKind.choices)
+
+
+# Registrations and tickets -----------------------------------------------------------------------
+
+REGION_PREFIX_LENGTH = {
+    RegionLevel.CITY: 4,
+    RegionLevel.COUNTY: 6,
+    RegionLevel.TOWNSHIP: 9,
+    RegionLevel.VILLAGE: 12,
+}
+
+
+def region_code_prefix(*, code: str) -> str:
+    """The part of a 12-digit division code that every division inside it shares.
+
+    Taken by level rather than by stripping zeros: township 450102010 ends in a zero of its own.
+    """
+    return code[: REGION_PREFIX_LENGTH[level_for_code(code)]]
+
+
+def region_covers(*, region_code: str, hukou_code: str | None) -> bool:
+    return bool(hukou_code) and hukou_code.startswith(region_code_prefix(code=region_code))
+
+
+def _earlier_waiting_count() -> Subquery:
+    earlier = (
+        Registration.objects.filter(
+            event_id=OuterRef("event_id"), status=RegistrationStatus.WAITLISTED
+        )
+        .filter(
+            Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
+            | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("event_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Subquery(earlier, output_field=IntegerField())
+
+
+def with_waitlist_position(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
+    """Annotate `waitlist_position` (1 = next to be promoted; None unless waitlisted) in the same
+    query: 1 + the waiting registrations with an earlier (waitlisted_at, pk)."""
+    return registrations.annotate(
+        waitlist_position=Case(
+            When(
+                status=RegistrationStatus.WAITLISTED,
+                then=Coalesce(_earlier_waiting_count(), 0) + 1,
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
+    )
+
+
+def waitlist_position(*, registration: Registration) -> int | None:
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = Registration.objects.filter(
+        Q(waitlisted_at__lt=registration.waitlisted_at)
+        | Q(waitlisted_at=registration.waitlisted_at, pk__lt=registration.pk),
+        event_id=registration.event_id,
+        status=RegistrationStatus.WAITLISTED,
+    ).count()
+    return ahead + 1
+
+
+def registrations_for_worker(*, worker_id: int) -> list[Registration]:
+    """'My registrations': upcoming events first, then past ones; cancelled ones last."""
+    now = timezone.now()
+    registrations = with_waitlist_position(
+        Registration.objects.filter(worker_id=worker_id).select_related("event", "event__region")
+    )
+    return sorted(
+        registrations,
+        key=lambda registration: (
+            registration.status == RegistrationStatus.CANCELLED,
+            registration.event.ends_at < now,
+            registration.event.starts_at,
+        ),
+    )
+
+
+def registration_for_user(*, user, event: Event) -> Registration | None:
+    """The signed-in user's registration for the event, waiting position included: one query."""
+    if not user.is_authenticated or event.pk is None:
+        return None
+    return with_waitlist_position(
+        Registration.objects.filter(event=event, worker__user=user)
+    ).first()
+
+
+def own_registration(*, user, registration_id: int) -> Registration | None:
+    """A registration of the signed-in worker, with its event and waiting position."""
+    if not user.is_authenticated:
+        return None
+    return (
+        with_waitlist_position(Registration.objects.filter(pk=registration_id, worker__user=user))
+        .select_related("event", "worker")
+        .first()
+    )
+
+
+def can_view_ticket(*, user, registration: Registration) -> bool:
+    """The worker, a coordinator whose villages or townships include the worker's household
+    registration, or a superuser."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or registration.worker.user_id == user.pk:
+        return True
+    hukou = registration.worker.hukou_region
+    if hukou is None:
+        return False
+    codes = Region.objects.filter(coordinators__user=user).values_list("code", flat=True)
+    return any(region_covers(region_code=code, hukou_code=hukou.code) for code in codes)
+
+
+def ticket_registration(*, user, registration_id: int) -> Registration | None:
+    """A confirmed registration whose ticket this user may see, or None (the view answers 404)."""
+    registration = (
+        Registration.objects.filter(pk=registration_id, status=RegistrationStatus.CONFIRMED)
+        .select_related("event", "worker__hukou_region")
+        .first()
+    )
+    if registration is None or not can_view_ticket(user=user, registration=registration):
+        return None
+    return registration

@@ -1,11 +1,27 @@
+from urllib.parse import urlencode
+
+from django.contrib.auth.models import Permission
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from events.admin_views import CancelRegistrationView, RestoreRegistrationView
 from events.forms import EventAdminForm
-from events.models import Campaign, Employer, Event, JobListing
+from events.models import (
+    Campaign,
+    Employer,
+    Event,
+    JobListing,
+    Registration,
+    RegistrationStatus,
+)
 
 
 class CampaignViewSet(SnippetViewSet):
@@ -145,3 +161,93 @@ class EventsGroup(SnippetViewSetGroup):
 
 
 register_snippet(EventsGroup)
+
+
+class RegistrationIndexView(IndexView):
+    """Registrations are changed only through the cancel and restore actions (events.services),
+    never through a generic edit form: no add, edit, copy or delete links."""
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("event", "worker")
+
+    def get_add_url(self):
+        return None
+
+    def get_edit_url(self, instance):
+        return None
+
+    def get_copy_url(self, instance):
+        return None
+
+    def get_delete_url(self, instance):
+        return None
+
+    def get_list_more_buttons(self, instance):
+        if not self.user_has_permission("change"):
+            return []
+        query = urlencode({"next": self.request.get_full_path()})
+        if instance.status == RegistrationStatus.CANCELLED:
+            name, label, icon = "restore", _("Restore"), "undo"
+        else:
+            name, label, icon = "cancel", _("Cancel"), "cross"
+        url = reverse(f"{RegistrationViewSet.name}:{name}", args=[instance.pk])
+        return [MenuItem(label, url=f"{url}?{query}", icon_name=icon, priority=10)]
+
+
+class RegistrationViewSet(ModelViewSet):
+    """Organisers: registrations per event, masked name and phone only (never ID numbers)."""
+
+    model = Registration
+    name = "registrations"
+    icon = "group"
+    menu_label = _("Registrations")
+    menu_order = 210
+    add_to_admin_menu = True
+    index_view_class = RegistrationIndexView
+    list_display = [
+        Column("event", label=_("event")),
+        Column("masked_name", label=_("name"), accessor="worker.masked_name"),
+        Column("masked_phone", label=_("mobile number"), accessor="worker.masked_phone"),
+        Column("status", label=_("status"), accessor="get_status_display"),
+        Column("channel", label=_("registered"), accessor="get_channel_display"),
+        "created_at",
+    ]
+    list_filter = ["event", "status", "channel"]
+    search_fields = ["worker__name"]
+    ordering = ["-created_at", "-pk"]
+    list_export: list[str] = []
+    copy_view_enabled = False
+    add_to_reference_index = False
+
+    def get_urlpatterns(self):
+        action_kwargs = {
+            "permission_policy": self.permission_policy,
+            "index_url_name": self.get_url_name("index"),
+            "header_icon": self.icon,
+        }
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path(
+                "cancel/<int:pk>/",
+                CancelRegistrationView.as_view(**action_kwargs),
+                name="cancel",
+            ),
+            path(
+                "restore/<int:pk>/",
+                RestoreRegistrationView.as_view(**action_kwargs),
+                name="restore",
+            ),
+        ]
+
+    def get_permissions_to_register(self):
+        # Only what the Organisers group uses: seeing registrations and acting on them.
+        return Permission.objects.filter(
+            content_type__app_label="events",
+            codename__in=["view_registration", "change_registration"],
+        )
+
+
+@hooks.register("register_admin_viewset")
+def register_registration_viewset():
+    return RegistrationViewSet()
