@@ -187,6 +187,7 @@ class Worker(models.Model):
         permissions = [
             ("view_full_id_number", _("Can view full ID numbers")),
             ("view_special_groups", _("Can view special-group flags")),
+            ("view_all_workers", _("Can view workers of every region")),
         ]
 
     def __str__(self) -> str:
