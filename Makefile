@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 SQLITE_TEST_URL ?= sqlite:///$(CURDIR)/.test-db.sqlite3
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/chunfeng
-export DJANGO_SETTINGS_MODULE ?=
 
 .PHONY: install run worker beat test test-sqlite test-postgres lint messages check-messages bench clean
 

@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
-from stdnum.cn import uscc
+from stdnum.cn import ric, uscc
 from wagtail.models import Site
 
 from cms.models import ArticleIndexPage, ArticlePage, HomePage, SiteSettings
@@ -37,11 +37,15 @@ from events.models import (
     Industry,
     JobCategory,
     JobListing,
+    RegistrationChannel,
     SalaryUnit,
     Session,
     SkillLevel,
 )
-from trainees.models import Region, RegionLevel
+from events.services import RegistrationRefused, register
+from trainees.models import ConsentMethod, Coordinator, Provenance, Region, RegionLevel, Worker
+from trainees.services.identity import WorkerDetails, create_worker
+from trainees.services.regions import import_regions
 
 Log = Callable[[str], None]
 
@@ -65,6 +69,29 @@ CREDENTIALS: list[tuple[str, str, str | None]] = [
     ("admin", "chunfeng-admin", None),
     ("editor", "chunfeng-editor", "Editors"),
     ("moderator", "chunfeng-moderator", "Moderators"),
+    ("organiser", "chunfeng-organiser", "Organisers"),
+    ("coordinator", "chunfeng-coordinator", "Coordinators"),
+    ("officer", "chunfeng-officer", "Subsidy officers"),
+]
+
+# Demo townships and villages (names and codes for the demo only: load the official list with
+# `manage.py import_regions`). The coordinator account covers the first township.
+DEMO_REGIONS = [
+    ("450126101000", "宾阳县新宾镇"),
+    ("450126101201", "新宾镇新宾村"),
+    ("450126101202", "新宾镇东风村"),
+    ("450126101203", "新宾镇长安村"),
+    ("450126102000", "宾阳县黎塘镇"),
+    ("450126102201", "黎塘镇黎塘村"),
+    ("450126102202", "黎塘镇四联村"),
+]
+# Demo workers: (name, phone, 17 ID digits before the check digit, village code). Sign in as one
+# of them with the phone; `make run` prints the SMS code in its terminal.
+DEMO_WORKERS = [
+    ("韦建华", "13800000001", "45012619900315241", "450126101201"),
+    ("黄秀梅", "13800000002", "45012619881102352", "450126101202"),
+    ("覃志强", "13800000003", "45012619950720461", "450126101203"),
+    ("蒙丽娟", "13800000004", "45012619921209572", "450126102201"),
 ]
 
 
@@ -327,11 +354,12 @@ class Seeded:
     events: int = 0
     listings: int = 0
     articles: int = 0
+    workers: int = 0
 
     def __str__(self) -> str:
         return (
             f"created users={self.users} employers={self.employers} events={self.events} "
-            f"listings={self.listings} articles={self.articles}"
+            f"listings={self.listings} articles={self.articles} workers={self.workers}"
         )
 
 
@@ -661,6 +689,43 @@ def seed_site(campaign: Campaign) -> None:
         )
 
 
+def seed_workers(seeded: Seeded) -> None:
+    """Villages, a coordinator scoped to one township, and workers registered for events."""
+    import_regions(rows=[{"code": code, "name": name} for code, name in DEMO_REGIONS])
+    coordinator, _created = Coordinator.objects.get_or_create(
+        user=get_user_model().objects.get(username="coordinator")
+    )
+    coordinator.regions.add(Region.objects.get(code=DEMO_REGIONS[0][0]))
+    upcoming = list(
+        Event.objects.filter(live=True, ends_at__gte=timezone.now()).order_by("starts_at", "pk")[:2]
+    )
+    for name, phone, id_body, village in DEMO_WORKERS:
+        worker = Worker.objects.filter(phone=phone).first()
+        if worker is None:
+            worker = create_worker(
+                details=WorkerDetails(
+                    name=name,
+                    phone=phone,
+                    id_number=id_body + ric.calc_check_digit(id_body + "0"),
+                    hukou_region=Region.objects.get(code=village),
+                ),
+                provenance=Provenance.ASSISTED,
+                created_by=coordinator.user,
+                consent_method=ConsentMethod.SIGNED,
+            )
+            seeded.workers += 1
+        for event in upcoming:
+            try:
+                register(
+                    event_id=event.pk,
+                    worker_id=worker.pk,
+                    channel=RegistrationChannel.COORDINATOR,
+                    created_by=coordinator.user,
+                )
+            except RegistrationRefused:
+                continue  # a demo event whose window is closed: nothing to show there
+
+
 @transaction.atomic
 def seed_demo(*, log: Log = lambda message: None) -> Seeded:
     """Create the demo site. One transaction, so an interrupted run leaves nothing behind."""
@@ -686,6 +751,7 @@ def seed_demo(*, log: Log = lambda message: None) -> Seeded:
     seed_listings(rng, monday, employers, attends, seeded)
     seed_articles(monday, seeded)
     seed_site(campaign)
+    seed_workers(seeded)
     return seeded
 
 
