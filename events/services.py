@@ -273,7 +273,7 @@ class _Place:
 
     def _write(self, status: str) -> Registration:
         if self.existing is None:
-            registration = Registration.objects.create(
+            registration = Registration(
                 event=self.event,
                 worker=self.worker,
                 channel=self.channel,
@@ -281,7 +281,7 @@ class _Place:
                 **_status_fields(status, self.now),
             )
             registration.ticket_hash = tickets.ticket_hash_for(tickets.ticket_token(registration))
-            registration.save(update_fields=["ticket_hash"])
+            registration.save(force_insert=True)
             return registration
         registration = _reopen(self.existing, status=status, now=self.now)
         registration.event, registration.worker = self.event, self.worker

@@ -38,7 +38,11 @@ def ticket_token(registration: Registration) -> str:
     key = settings.CHUNFENG_TICKET_KEY
     if not key:
         raise ImproperlyConfigured("CHUNFENG_TICKET_KEY is not set.")
-    message = f"{registration.pk}:{registration.ticket_version}".encode()
+    # Event and worker identify a registration as well as its id does (one per pair), and are
+    # known before the INSERT, so the hash is written with the row instead of in a second UPDATE.
+    message = (
+        f"{registration.event_id}:{registration.worker_id}:{registration.ticket_version}".encode()
+    )
     digest = hmac.new(key.encode(), message, hashlib.sha256).digest()[:16]
     return base64.b32encode(digest).decode("ascii").rstrip("=")
 
