@@ -653,3 +653,179 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} · {self.event}"
+
+
+class EventStaffRole(models.TextChoices):
+    ORGANISER = "organiser", _("Organiser")
+    SCANNER = "scanner", _("Scanner only")
+
+
+class EventStaff(models.Model):
+    """A staff account's role at one event: organisers run it, scanners only scan tickets."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_roles"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=EventStaffRole.choices)
+
+    class Meta:
+        verbose_name = _("event staff")
+        verbose_name_plural = _("event staff")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "user"], name="one_role_per_event_and_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class ScannerDevice(models.Model):
+    """A phone allowed to scan at one event with a bearer token; it can do nothing else."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="scanner_devices"
+    )
+    label = models.CharField(_("gate or device name"), max_length=60)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scanner device")
+        verbose_name_plural = _("scanner devices")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Direction(models.TextChoices):
+    IN = "in", _("Sign-in")
+    OUT = "out", _("Sign-out")
+
+
+class CheckIn(models.Model):
+    """One sign-in or sign-out of a registration at a session. An undone check-in is kept with
+    undone_at set; at most one live check-in per registration, session and direction."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="checkins"
+    )
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="checkins")
+    direction = models.CharField(
+        _("direction"), max_length=3, choices=Direction.choices, default=Direction.IN
+    )
+    gate = models.CharField(_("gate"), max_length=60, blank=True)
+    device = models.ForeignKey(
+        ScannerDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scanned_at = models.DateTimeField(_("scanned at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["scanned_at", "pk"]
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "session", "direction"],
+                condition=Q(undone_at__isnull=True),
+                name="one_live_checkin_per_session_and_direction",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["session", "direction", "scanned_at"], name="checkin_session_time_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration} {self.get_direction_display()} {self.scanned_at:%H:%M}"
+
+
+class ScanResult(models.TextChoices):
+    """The fixed vocabulary of scan results (docs/checkin-api.md)."""
+
+    CHECKED_IN = "checked_in", _("Checked in")
+    CHECKED_OUT = "checked_out", _("Checked out")
+    ALREADY_CHECKED_IN = "already_checked_in", _("Already checked in")
+    ALREADY_CHECKED_OUT = "already_checked_out", _("Already checked out")
+    NOT_REGISTERED = "not_registered", _("Not registered for this event")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    CANCELLED = "cancelled", _("Registration cancelled")
+    WRONG_SESSION = "wrong_session", _("Not in this session")
+    UNKNOWN_CODE = "unknown_code", _("Unknown code")
+    UNDONE = "undone", _("Check-in undone")
+
+
+class ScanLog(models.Model):
+    """Every scan, successful or not: who, which device and gate, when scanned and received,
+    and the result. The client nonce makes a retried request return the first result."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="scans")
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="scans"
+    )
+    registration = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.SET_NULL, related_name="scans"
+    )
+    checkin = models.ForeignKey(
+        CheckIn, null=True, blank=True, on_delete=models.SET_NULL, related_name="scans"
+    )
+    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.IN)
+    result = models.CharField(_("result"), max_length=24, choices=ScanResult.choices)
+    gate = models.CharField(_("gate"), max_length=60, blank=True)
+    device = models.ForeignKey(
+        ScannerDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client_nonce = models.CharField(max_length=64, unique=True)
+    scanned_at = models.DateTimeField(_("scanned at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("scan")
+        verbose_name_plural = _("scan log")
+
+    def __str__(self) -> str:
+        return f"{self.get_result_display()} {self.received_at:%H:%M:%S}"
+
+
+class Excusal(models.Model):
+    """An organiser's record that a trainee was excused from a session, with the reason."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="excusals"
+    )
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="excusals")
+    reason = models.CharField(_("reason"), max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("excused absence")
+        verbose_name_plural = _("excused absences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "session"], name="one_excusal_per_session"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reason
