@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.fields import StreamField
@@ -65,7 +66,7 @@ class Industry(models.TextChoices):
     RESEARCH = "M", _("Research and technical services")
     ENVIRONMENT = "N", _("Water, environment and public facilities")
     RESIDENT_SERVICES = "O", _("Resident services and repairs")
-    EDUCATION = "P", _("Education")
+    EDUCATION = "P", _("Education sector")
     HEALTH = "Q", _("Health and social work")
     CULTURE = "R", _("Culture, sports and entertainment")
     PUBLIC = "S", _("Public administration and social organisations")
@@ -656,7 +657,7 @@ class Registration(models.Model):
 
 
 class EventStaffRole(models.TextChoices):
-    ORGANISER = "organiser", _("Organiser")
+    ORGANISER = "organiser", pgettext_lazy("event staff role", "Organiser")
     SCANNER = "scanner", _("Scanner only")
 
 
@@ -704,8 +705,8 @@ class ScannerDevice(models.Model):
 
 
 class Direction(models.TextChoices):
-    IN = "in", _("Sign-in")
-    OUT = "out", _("Sign-out")
+    IN = "in", pgettext_lazy("attendance", "Sign-in")
+    OUT = "out", pgettext_lazy("attendance", "Sign-out")
 
 
 class CheckIn(models.Model):

@@ -102,7 +102,7 @@ class WorkerForm(forms.Form):
         label=gettext_lazy("Village of household registration"), queryset=Region.objects.none()
     )
     education = forms.ChoiceField(
-        label=gettext_lazy("Education"),
+        label=gettext_lazy("Education level"),
         choices=[("", "---------"), *Education.choices],
         required=False,
     )

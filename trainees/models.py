@@ -153,7 +153,7 @@ class Worker(models.Model):
     )
     residence = models.CharField(_("current residence"), max_length=200, blank=True)
     education = models.CharField(
-        _("education"), max_length=20, choices=Education.choices, blank=True
+        _("education level"), max_length=20, choices=Education.choices, blank=True
     )
     skills = models.TextField(_("skills"), blank=True)
     certificates = models.TextField(_("certificates"), blank=True)
