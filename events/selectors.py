@@ -28,7 +28,7 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
-from trainees.models import Region, RegionLevel, level_for_code
+from trainees.models import Region, RegionLevel, Worker, level_for_code
 
 
 @dataclass(frozen=True)
@@ -306,3 +306,22 @@ def ticket_registration(*, user, registration_id: int) -> Registration | None:
     if registration is None or not can_view_ticket(user=user, registration=registration):
         return None
     return registration
+
+
+def registrations_for_data_export(worker: Worker) -> list[dict]:
+    """A worker's registrations as plain data, for their own data download."""
+    rows = Registration.objects.filter(worker=worker).select_related("event").order_by("created_at")
+    return [
+        {
+            "event": registration.event.title,
+            "kind": registration.event.get_kind_display(),
+            "starts_at": timezone.localtime(registration.event.starts_at).isoformat(),
+            "status": registration.get_status_display(),
+            "registered": registration.get_channel_display(),
+            "registered_at": timezone.localtime(registration.created_at).isoformat(),
+            "cancelled_at": timezone.localtime(registration.cancelled_at).isoformat()
+            if registration.cancelled_at
+            else None,
+        }
+        for registration in rows
+    ]
