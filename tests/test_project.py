@@ -20,7 +20,7 @@ PROBE = "tests/support/services_skip_probe.py"
 
 
 def run(args, *, env=None, timeout=300) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, *args],
         cwd=BASE_DIR,
         env=env,
