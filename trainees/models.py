@@ -35,6 +35,28 @@ def parent_code_for(code: str) -> str | None:
     return None
 
 
+_PREFIX_LENGTH = {
+    RegionLevel.CITY: 4,
+    RegionLevel.COUNTY: 6,
+    RegionLevel.TOWNSHIP: 9,
+    RegionLevel.VILLAGE: 12,
+}
+
+
+def code_prefix(code: str) -> str:
+    """The start of the code that every division inside this one shares.
+
+    Cut by level, not by stripping zeros: township 450102010 ends in a zero of its own, and
+    village 450102001010 must not cover 450102001011.
+    """
+    return code[: _PREFIX_LENGTH[level_for_code(code)]]
+
+
+def code_covers(*, region_code: str, code: str | None) -> bool:
+    """Whether the division `code` lies inside (or is) the division `region_code`."""
+    return bool(code) and code.startswith(code_prefix(region_code))
+
+
 class Region(index.Indexed, models.Model):
     """An administrative division identified by its 12-digit NBS statistical code (统计用区划代码)."""
 

@@ -15,7 +15,7 @@ from trainees.models import (
     RegionLevel,
     Worker,
     WorkerSpecialGroup,
-    level_for_code,
+    code_prefix,
 )
 from trainees.services.identity import PRIVACY_NOTICE_VERSION
 
@@ -112,18 +112,6 @@ def own_data(*, worker: Worker) -> OwnData:
 
 VIEW_ALL_WORKERS = "trainees.view_all_workers"
 WORKER_REGION_LEVELS = (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
-_PREFIX_LENGTH = {
-    RegionLevel.CITY: 4,
-    RegionLevel.COUNTY: 6,
-    RegionLevel.TOWNSHIP: 9,
-    RegionLevel.VILLAGE: 12,
-}
-
-
-def scope_prefix(code: str) -> str:
-    """The code without its level's zero tail. Not rstrip("0"): village 450102001010 must not
-    cover 450102001011."""
-    return code[: _PREFIX_LENGTH[level_for_code(code)]]
 
 
 def scope_prefixes(*, user: AbstractBaseUser | AnonymousUser) -> list[str] | None:
@@ -134,7 +122,7 @@ def scope_prefixes(*, user: AbstractBaseUser | AnonymousUser) -> list[str] | Non
     if user.has_perm(VIEW_ALL_WORKERS):
         return None
     codes = Region.objects.filter(coordinators__user=user).values_list("code", flat=True)
-    prefixes = {scope_prefix(code) for code in codes}
+    prefixes = {code_prefix(code) for code in codes}
     # A village inside an assigned township adds nothing.
     return sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
 

@@ -21,11 +21,11 @@ from trainees.models import (
     Region,
     RegionLevel,
     Worker,
+    code_prefix,
 )
 from trainees.selectors import (
     coordinator_scope_q,
     regions_in_scope,
-    scope_prefix,
     village_coverage,
     workers_in_scope,
 )
@@ -160,8 +160,8 @@ def test_migration_creates_the_two_roles_with_their_permissions():
         ("450102000000", "450102"),
     ],
 )
-def test_scope_prefix_cuts_the_zero_tail_of_the_level_not_every_zero(code, prefix):
-    assert scope_prefix(code) == prefix
+def test_code_prefix_cuts_the_zero_tail_of_the_level_not_every_zero(code, prefix):
+    assert code_prefix(code) == prefix
 
 
 @pytest.mark.django_db
