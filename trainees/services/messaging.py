@@ -26,12 +26,17 @@ MAX_ATTEMPTS = 8
 
 
 def queue_sms(*, phone: str, kind: str, body: str, dedupe_key: str) -> OutboundMessage:
-    """Add a message to the outbox once per dedupe_key; delivery is enqueued after commit."""
-    message, created = OutboundMessage.objects.get_or_create(
-        dedupe_key=dedupe_key, defaults={"phone": phone, "kind": kind, "body": body}
+    """Add a message to the outbox once per dedupe_key; delivery is enqueued after commit.
+
+    One INSERT ... ON CONFLICT statement (it returns the id of the row either way): this runs
+    inside every registration's transaction, so round trips count. Enqueuing a message that
+    already existed is harmless, since delivery claims the row first.
+    """
+    message = OutboundMessage(phone=phone, kind=kind, body=body, dedupe_key=dedupe_key)
+    OutboundMessage.objects.bulk_create(
+        [message], update_conflicts=True, unique_fields=["dedupe_key"], update_fields=["dedupe_key"]
     )
-    if created:
-        transaction.on_commit(lambda: enqueue_delivery(message_id=message.pk))
+    transaction.on_commit(lambda: enqueue_delivery(message_id=message.pk))
     return message
 
 
