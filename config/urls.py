@@ -13,6 +13,8 @@ urlpatterns = [
     path("search/", cms_views.search, name="search"),
     path("account/", include("trainees.urls")),
     path("my/", include("events.urls")),
+    path("api/", include("events.api_urls")),
+    path("scan/", include("events.scanner_urls")),
     path("healthz", cms_views.healthz, name="healthz"),
 ]
 

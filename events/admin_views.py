@@ -1,18 +1,28 @@
 """Organiser actions on a registration in the Wagtail admin: a confirmation page (GET), then the
 service call (POST). Thin: the rules are in events.services."""
 
+import base64
+import json
+
+from django import forms
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
-from events import services
-from events.models import Registration, RegistrationStatus
+from events import selectors, services, tickets
+from events.models import Event, Registration, RegistrationStatus, ScanLog, ScannerDevice
 
 
 class RegistrationActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -94,3 +104,254 @@ class RestoreRegistrationView(RegistrationActionView):
                 _("The event is full: %(registration)s is number %(position)s on the waiting list.")
                 % {"registration": result.registration, "position": result.waitlist_position},
             )
+
+
+# Check-in ----------------------------------------------------------------------------------------
+# Scanner devices (create with a token shown once, revoke), the scan log, and live attendance.
+# Each screen stays within the events where the user is an EventStaff organiser (superusers:
+# all); an event outside them is a 404, as if absent. Names are masked, nothing is exported.
+
+
+class _Breadcrumbs:
+    """Home › the listing › this page, as Wagtail's generic views show it."""
+
+    index_url_name = ""
+    index_label = ""
+
+    def get_breadcrumbs_items(self):
+        items = [*self.breadcrumbs_items]
+        if self.index_url_name and self.index_label:
+            items.append({"url": reverse(self.index_url_name), "label": self.index_label})
+        page = {"url": "", "label": self.get_page_title()}
+        if subtitle := self.get_page_subtitle():
+            page["sublabel"] = subtitle
+        return [*items, page]
+
+
+class ScannerDeviceForm(forms.Form):
+    event = forms.ModelChoiceField(label=gettext_lazy("Event"), queryset=Event.objects.none())
+    label = forms.CharField(
+        label=gettext_lazy("Gate or device name"),
+        max_length=60,
+        help_text=gettext_lazy("e.g. 东门 1号机: shown in the scan log next to each scan."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event"].queryset = selectors.organised_events(user=user).order_by("-starts_at")
+
+
+class ScannerDeviceIndexView(IndexView):
+    """Devices of the user's events; no edit, copy or delete: a device is only ever revoked."""
+
+    def get_base_queryset(self):
+        return (
+            super()
+            .get_base_queryset()
+            .filter(event__in=selectors.organised_events(user=self.request.user))
+            .select_related("event")
+        )
+
+    def get_edit_url(self, instance):
+        return None
+
+    def get_copy_url(self, instance):
+        return None
+
+    def get_delete_url(self, instance):
+        return None
+
+    def get_inspect_url(self, instance):
+        return None
+
+    def get_list_more_buttons(self, instance):
+        if instance.revoked_at is not None or not self.user_has_permission("change"):
+            return []
+        url = reverse(self.revoke_url_name, args=[instance.pk])
+        return [MenuItem(_("Revoke"), url=url, icon_name="cross", priority=10)]
+
+    revoke_url_name = ""
+
+
+class ScannerDeviceCreateView(
+    _Breadcrumbs, PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView
+):
+    """The token appears once, in the answer to the POST (never in a URL, never stored): as
+    text and as a QR code holding only the token, for the scanner page to read or paste."""
+
+    permission_policy = None
+    permission_required = "add"
+    index_label = gettext_lazy("Scanner devices")
+    header_icon = "mobile-alt"
+    page_title = gettext_lazy("New scanner device")
+    template_name = "events/admin/device_form.html"
+    form_class = ScannerDeviceForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(index_url=reverse(self.index_url_name), **kwargs)
+
+    def form_valid(self, form):
+        device, token = services.create_scanner_device(
+            event_id=form.cleaned_data["event"].pk,
+            label=form.cleaned_data["label"],
+            by=self.request.user,
+        )
+        qr = base64.b64encode(tickets.qr_png(token)).decode("ascii")
+        context = self.get_context_data(
+            form=form,
+            device=device,
+            token=token,
+            qr_data_uri=f"data:image/png;base64,{qr}",
+            pairing_path=f"{reverse('scanner:device')}?event={device.event_id}",
+        )
+        response = TemplateResponse(self.request, "events/admin/device_created.html", context)
+        add_never_cache_headers(response)
+        return response
+
+
+class RevokeScannerDeviceView(
+    _Breadcrumbs, PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
+):
+    permission_policy = None
+    permission_required = "change"
+    index_label = gettext_lazy("Scanner devices")
+    header_icon = "mobile-alt"
+    page_title = gettext_lazy("Revoke scanner device")
+    template_name = "events/admin/device_revoke.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.device = get_object_or_404(
+            ScannerDevice.objects.filter(
+                event__in=selectors.organised_events(user=request.user)
+            ).select_related("event"),
+            pk=kwargs["pk"],
+        )
+
+    def get_page_subtitle(self):
+        return str(self.device)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            device=self.device, index_url=reverse(self.index_url_name), **kwargs
+        )
+
+    def post(self, request, *args, **kwargs):
+        if services.revoke_scanner_device(device_id=self.device.pk):
+            messages.success(request, _("Scanner device revoked: %s") % self.device)
+        return redirect(self.index_url_name)
+
+
+class ScanLogIndexView(IndexView):
+    """Every scan of the user's events, newest first; read-only."""
+
+    def get_base_queryset(self):
+        return (
+            super()
+            .get_base_queryset()
+            .filter(event__in=selectors.organised_events(user=self.request.user))
+            .select_related("event", "session", "registration__worker", "device", "user")
+        )
+
+    def get_add_url(self):
+        return None
+
+    def get_edit_url(self, instance):
+        return None
+
+    def get_copy_url(self, instance):
+        return None
+
+    def get_delete_url(self, instance):
+        return None
+
+    def get_inspect_url(self, instance):
+        return None
+
+
+def scanned_name(scan: ScanLog) -> str:
+    return scan.registration.worker.masked_name if scan.registration_id else ""
+
+
+class AttendanceIndexView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
+    """The events the user organises, newest first, each linking to its attendance."""
+
+    page_title = gettext_lazy("Attendance")
+    header_icon = "table"
+    template_name = "events/admin/attendance_index.html"
+    attendance_url_name = ""
+    limit = 100
+
+    def dispatch(self, request, *args, **kwargs):
+        if not selectors.organised_events(user=request.user).exists():
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        events = list(selectors.organised_events(user=self.request.user).order_by("-starts_at"))
+        return super().get_context_data(
+            events=[
+                (event, reverse(self.attendance_url_name, args=[event.pk]))
+                for event in events[: self.limit]
+            ],
+            **kwargs,
+        )
+
+
+class AttendanceView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
+    """Live attendance of one event: counters and arrivals per 15 minutes for one session (the
+    one open now unless ?session= picks another), and for every session the counts of present,
+    late, left early, absent and excused. A fixed number of queries whatever the event's size."""
+
+    header_icon = "table"
+    template_name = "events/admin/attendance.html"
+    index_label = gettext_lazy("Attendance")
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.event = get_object_or_404(
+            selectors.organised_events(user=request.user), pk=kwargs["event_id"]
+        )
+
+    def get_page_title(self):
+        return self.event.title
+
+    def get_context_data(self, **kwargs):
+        event = self.event
+        now = timezone.now()
+        rules = selectors.attendance_rules(event=event)
+        sessions = selectors.event_sessions(event_id=event.pk)
+        current = selectors.session_at(sessions=sessions, rules=rules, at=now)
+        wanted = self.request.GET.get("session", "")
+        session = next((s for s in sessions if str(s.pk) == wanted), None) or current
+        if session is None and sessions:
+            # Before the first or after the last window: the nearest session in time.
+            session = min(sessions, key=lambda s: abs(s.starts_at - now))
+        counters = selectors.live_counters(
+            event_id=event.pk, session_id=session.pk if session else None
+        )
+        arrivals = (
+            selectors.arrivals_per_quarter(session=session, rules=rules, now=now) if session else []
+        )
+        series = [
+            {"start": timezone.localtime(start).isoformat(), "count": count}
+            for start, count in arrivals
+        ]
+        # Per-session tallies are for classes; a fair's thousands of visitors need only counters.
+        tallies = selectors.attendance_matrix(event=event).counts() if event.is_training else []
+        return super().get_context_data(
+            event=event,
+            session=session,
+            current=current,
+            sessions=sessions,
+            counters=counters,
+            arrivals=[(timezone.localtime(start), count) for start, count in arrivals],
+            series_json=json.dumps(series),
+            session_counts=tallies,
+            statuses=selectors.AttendanceStatus.choices,
+            index_url=reverse(self.index_url_name),
+            **kwargs,
+        )

@@ -234,6 +234,21 @@ class Event(
         _("fair type"), max_length=10, choices=FairType.choices, blank=True
     )
 
+    # Attendance rules (check-in): the scanner picks the session whose window contains "now";
+    # a sign-in exactly at a threshold is on time (docs/checkin-api.md).
+    checkin_opens_minutes = models.PositiveSmallIntegerField(
+        _("check-in opens (minutes before a session)"), default=60
+    )
+    checkin_closes_minutes = models.PositiveSmallIntegerField(
+        _("check-in closes (minutes after a session ends)"), default=30
+    )
+    late_after_minutes = models.PositiveSmallIntegerField(
+        _("late after (minutes from the start)"), default=15
+    )
+    early_leave_minutes = models.PositiveSmallIntegerField(
+        _("left early when signing out more than (minutes before the end)"), default=15
+    )
+
     trade = models.CharField(
         _("trade"), max_length=100, blank=True, help_text=_("职业(工种), e.g. 焊工")
     )

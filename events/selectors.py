@@ -1,8 +1,10 @@
 """Reads for events: every public listing goes through here with a bounded number of queries."""
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import (
     Case,
     Count,
@@ -16,17 +18,28 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from events import tickets
 from events.models import (
     Benefit,
     Booth,
     BoothStatus,
+    CheckIn,
+    Direction,
     Event,
     EventKind,
+    EventStaff,
+    EventStaffRole,
     EventStatus,
+    Excusal,
     JobListing,
     Registration,
+    RegistrationChannel,
     RegistrationStatus,
+    ScanLog,
+    ScannerDevice,
+    Session,
 )
 from trainees.models import Region, RegionLevel, Worker, level_for_code
 
@@ -325,3 +338,371 @@ def registrations_for_data_export(worker: Worker) -> list[dict]:
         }
         for registration in rows
     ]
+
+
+# Check-in ----------------------------------------------------------------------------------------
+# Reads for the gate, the scanner API and the attendance screens (docs/checkin-api.md). Every
+# function runs a fixed number of queries whatever the size of the event.
+
+# Until Event has the attendance fields (checkin_opens_minutes, checkin_closes_minutes,
+# late_after_minutes, early_leave_minutes), these defaults apply; once it has them, a value set
+# on the event wins and an empty one falls back to the default.
+ARRIVAL_BUCKET = datetime.timedelta(minutes=15)
+MAX_ARRIVAL_BUCKETS = 200  # a session longer than two days is cut, not a runaway chart
+SEARCH_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class AttendanceRules:
+    opens_before: datetime.timedelta
+    closes_after: datetime.timedelta
+    late_after: datetime.timedelta
+    early_leave: datetime.timedelta
+
+
+def attendance_rules(*, event: Event) -> AttendanceRules:
+    return AttendanceRules(
+        opens_before=datetime.timedelta(minutes=event.checkin_opens_minutes),
+        closes_after=datetime.timedelta(minutes=event.checkin_closes_minutes),
+        late_after=datetime.timedelta(minutes=event.late_after_minutes),
+        early_leave=datetime.timedelta(minutes=event.early_leave_minutes),
+    )
+
+
+def checkin_window(
+    *, session: Session, rules: AttendanceRules
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """[starts_at − opens_before, ends_at + closes_after], both ends included."""
+    return session.starts_at - rules.opens_before, session.ends_at + rules.closes_after
+
+
+def event_sessions(*, event_id: int) -> list[Session]:
+    return list(Session.objects.filter(event_id=event_id).order_by("starts_at", "pk"))
+
+
+def session_at(
+    *,
+    sessions: list[Session],
+    rules: AttendanceRules,
+    at: datetime.datetime,
+    direction: str = Direction.IN,
+) -> Session | None:
+    """The session whose check-in window contains `at`. When windows overlap (back-to-back
+    sessions), a sign-in goes to the session starting closest to `at` and a sign-out to the one
+    ending closest to it, so 11:55 signs in to the 12:00 session but signs out of the morning."""
+    open_now = []
+    for session in sessions:
+        opens, closes = checkin_window(session=session, rules=rules)
+        if opens <= at <= closes:
+            anchor = session.ends_at if direction == Direction.OUT else session.starts_at
+            open_now.append((abs(anchor - at), session.starts_at, session.pk, session))
+    return min(open_now)[-1] if open_now else None
+
+
+def registration_for_token(*, token: str) -> Registration | None:
+    return (
+        Registration.objects.filter(ticket_hash=tickets.ticket_hash_for(token))
+        .select_related("worker", "event")
+        .first()
+    )
+
+
+def registrations_for_manual_code(*, event_id: int, code: str) -> list[Registration]:
+    """Registrations of this event whose token starts with the 10-character manual code.
+
+    Only the token's hash is stored, so the tokens are derived again (one HMAC each) from the
+    three columns they depend on: one query and ~2 µs per registration, ~10 ms for 5,000. The
+    code has 50 bits, so two matches in one event are practically impossible; the caller treats
+    more than one as unknown rather than guess."""
+    rows = Registration.objects.filter(event_id=event_id).values_list(
+        "pk", "worker_id", "ticket_version"
+    )
+    matches = [
+        pk
+        for pk, worker_id, version in rows
+        if tickets.ticket_token(
+            Registration(event_id=event_id, worker_id=worker_id, ticket_version=version)
+        ).startswith(code)
+    ]
+    return list(Registration.objects.filter(pk__in=matches).select_related("worker", "event"))
+
+
+def live_checkin(*, registration_id: int, session_id: int, direction: str) -> CheckIn | None:
+    return CheckIn.objects.filter(
+        registration_id=registration_id,
+        session_id=session_id,
+        direction=direction,
+        undone_at__isnull=True,
+    ).first()
+
+
+def scan_for_nonce(*, nonce: str) -> ScanLog | None:
+    return (
+        ScanLog.objects.filter(client_nonce=nonce)
+        .select_related("registration__worker", "registration__event", "session", "checkin")
+        .first()
+    )
+
+
+def scan_with_checkin(*, scan_id: int) -> ScanLog | None:
+    return ScanLog.objects.filter(pk=scan_id).select_related("checkin", "registration").first()
+
+
+@dataclass(frozen=True)
+class Counters:
+    checked_in: int
+    registered: int
+    walk_ins: int
+    not_arrived: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "checked_in": self.checked_in,
+            "registered": self.registered,
+            "walk_ins": self.walk_ins,
+            "not_arrived": self.not_arrived,
+        }
+
+
+def live_counters(*, event_id: int, session_id: int | None) -> Counters:
+    """Two queries. checked_in counts people (live sign-ins at the session, any registration
+    status); not_arrived counts confirmed registrations without one; walk_ins, people signed in
+    who registered at the gate."""
+    registered = Registration.objects.filter(
+        event_id=event_id, status=RegistrationStatus.CONFIRMED
+    ).count()
+    if session_id is None:
+        return Counters(checked_in=0, registered=registered, walk_ins=0, not_arrived=registered)
+    totals = CheckIn.objects.filter(
+        session_id=session_id, direction=Direction.IN, undone_at__isnull=True
+    ).aggregate(
+        people=Count("registration", distinct=True),
+        confirmed=Count(
+            "registration",
+            filter=Q(registration__status=RegistrationStatus.CONFIRMED),
+            distinct=True,
+        ),
+        walk_ins=Count(
+            "registration",
+            filter=Q(registration__channel=RegistrationChannel.WALK_IN),
+            distinct=True,
+        ),
+    )
+    return Counters(
+        checked_in=totals["people"],
+        registered=registered,
+        walk_ins=totals["walk_ins"],
+        not_arrived=max(0, registered - totals["confirmed"]),
+    )
+
+
+def arrivals_per_quarter(
+    *, session: Session, rules: AttendanceRules, now: datetime.datetime | None = None
+) -> list[tuple[datetime.datetime, int]]:
+    """Sign-ins per 15 minutes of local time, zeros included, from the quarter in which the
+    window opens to the last arrival or now, whichever is later (never past the window). One
+    query reading one timestamp per sign-in."""
+    now = now or timezone.now()
+    arrivals = list(
+        CheckIn.objects.filter(
+            session=session, direction=Direction.IN, undone_at__isnull=True
+        ).values_list("scanned_at", flat=True)
+    )
+    opens, closes = checkin_window(session=session, rules=rules)
+    first = _quarter_floor(min([opens, *arrivals]))
+    last_seen = max([min(now, closes), *arrivals])
+    if last_seen < first:
+        return []
+    count = min(MAX_ARRIVAL_BUCKETS, int((last_seen - first) / ARRIVAL_BUCKET) + 1)
+    buckets = [0] * count
+    for moment in arrivals:
+        index = int((moment - first) / ARRIVAL_BUCKET)
+        if 0 <= index < count:
+            buckets[index] += 1
+    return [(first + index * ARRIVAL_BUCKET, buckets[index]) for index in range(count)]
+
+
+def _quarter_floor(moment: datetime.datetime) -> datetime.datetime:
+    local = timezone.localtime(moment)
+    return local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    LEFT_EARLY = "left_early", _("Left early")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
+def attendance_status(
+    *,
+    session: Session,
+    rules: AttendanceRules,
+    signed_in: datetime.datetime | None,
+    signed_out: datetime.datetime | None,
+    excused: bool,
+) -> AttendanceStatus:
+    """One status per trainee and session, in this order of precedence:
+
+    excused (an organiser's Excusal, whatever the scans say) > absent (no live sign-in; a
+    sign-out alone is not attendance) > late (signed in strictly after starts_at + late_after)
+    > left_early (signed out strictly before ends_at − early_leave) > present.
+
+    Exactly at a threshold is on time: 09:15:00 with 15 minutes' grace is present, 09:15:01 is
+    late; the same for leaving. Not signing out is not leaving early: sign-out is optional.
+    """
+    if excused:
+        return AttendanceStatus.EXCUSED
+    if signed_in is None:
+        return AttendanceStatus.ABSENT
+    if signed_in > session.starts_at + rules.late_after:
+        return AttendanceStatus.LATE
+    if signed_out is not None and signed_out < session.ends_at - rules.early_leave:
+        return AttendanceStatus.LEFT_EARLY
+    return AttendanceStatus.PRESENT
+
+
+def session_attendance(*, session: Session, registration: Registration) -> AttendanceStatus:
+    """The status of one trainee at one session (three queries; use attendance_matrix for many)."""
+    times = dict(
+        CheckIn.objects.filter(
+            session=session, registration=registration, undone_at__isnull=True
+        ).values_list("direction", "scanned_at")
+    )
+    return attendance_status(
+        session=session,
+        rules=attendance_rules(event=session.event),
+        signed_in=times.get(Direction.IN),
+        signed_out=times.get(Direction.OUT),
+        excused=Excusal.objects.filter(session=session, registration=registration).exists(),
+    )
+
+
+@dataclass(frozen=True)
+class AttendanceMatrix:
+    sessions: list[Session]
+    registrations: list[Registration]
+    # (registration id, session id) -> status, for every confirmed registration and session
+    cells: dict[tuple[int, int], AttendanceStatus]
+
+    def row(self, registration: Registration) -> list[AttendanceStatus]:
+        return [self.cells[registration.pk, session.pk] for session in self.sessions]
+
+    def counts(self) -> list[tuple[Session, dict[str, int]]]:
+        """Per session: how many trainees are present, late, left early, absent, excused."""
+        result = []
+        for session in self.sessions:
+            tally = dict.fromkeys(AttendanceStatus.values, 0)
+            for registration in self.registrations:
+                tally[self.cells[registration.pk, session.pk]] += 1
+            result.append((session, tally))
+        return result
+
+
+def attendance_matrix(*, event: Event) -> AttendanceMatrix:
+    """Every confirmed registration × every session of the event, in four queries."""
+    sessions = event_sessions(event_id=event.pk)
+    registrations = list(
+        Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED)
+        .select_related("worker")
+        .order_by("worker__name", "pk")
+    )
+    times: dict[tuple[int, int, str], datetime.datetime] = {}
+    for registration_id, session_id, direction, scanned_at in CheckIn.objects.filter(
+        session__event=event, undone_at__isnull=True
+    ).values_list("registration_id", "session_id", "direction", "scanned_at"):
+        times[registration_id, session_id, direction] = scanned_at
+    excused = set(
+        Excusal.objects.filter(session__event=event).values_list("registration_id", "session_id")
+    )
+    rules = attendance_rules(event=event)
+    cells = {
+        (registration.pk, session.pk): attendance_status(
+            session=session,
+            rules=rules,
+            signed_in=times.get((registration.pk, session.pk, Direction.IN)),
+            signed_out=times.get((registration.pk, session.pk, Direction.OUT)),
+            excused=(registration.pk, session.pk) in excused,
+        )
+        for registration in registrations
+        for session in sessions
+    }
+    return AttendanceMatrix(sessions=sessions, registrations=registrations, cells=cells)
+
+
+def search_registrations(*, event_id: int, query: str) -> list[Registration]:
+    """Up to 20 registrations of the event, any status: 4 digits match the end of the phone,
+    11 digits the whole phone, anything else a part of the name. Confirmed ones first."""
+    query = query.strip()
+    registrations = Registration.objects.filter(event_id=event_id)
+    if query.isdigit() and len(query) == 4:
+        registrations = registrations.filter(worker__phone__endswith=query)
+    elif query.isdigit() and len(query) == 11:
+        registrations = registrations.filter(worker__phone=query)
+    else:
+        registrations = registrations.filter(text_match_q(["worker__name"], query))
+    confirmed_first = Case(
+        When(status=RegistrationStatus.CONFIRMED, then=0), default=1, output_field=IntegerField()
+    )
+    return list(
+        registrations.select_related("worker").order_by(confirmed_first, "worker__name", "pk")[
+            :SEARCH_LIMIT
+        ]
+    )
+
+
+def checked_in_ids(*, session_id: int, registration_ids: list[int]) -> set[int]:
+    return set(
+        CheckIn.objects.filter(
+            session_id=session_id,
+            direction=Direction.IN,
+            undone_at__isnull=True,
+            registration_id__in=registration_ids,
+        ).values_list("registration_id", flat=True)
+    )
+
+
+# Who may do what at an event: superusers everything; EventStaff organisers run their events
+# (walk-ins, devices, attendance); EventStaff scanners only scan, undo, search and count.
+
+
+def event_role(*, user, event_id: int) -> str | None:
+    """'organiser' or 'scanner' for staff of the event, 'organiser' for superusers, else None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return EventStaffRole.ORGANISER
+    return (
+        EventStaff.objects.filter(event_id=event_id, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def can_scan_at(*, user, event_id: int) -> bool:
+    return event_role(user=user, event_id=event_id) is not None
+
+
+def can_organise(*, user, event_id: int) -> bool:
+    return event_role(user=user, event_id=event_id) == EventStaffRole.ORGANISER
+
+
+def organised_events(*, user) -> QuerySet[Event]:
+    """Events this user runs: all for superusers, else those where they are an organiser."""
+    if user.is_superuser:
+        return Event.objects.all()
+    return Event.objects.filter(staff__user=user, staff__role=EventStaffRole.ORGANISER)
+
+
+def staffed_event_ids(*, user) -> QuerySet:
+    """Events where the user has any role (organiser or scanner)."""
+    return EventStaff.objects.filter(user=user).values("event_id")
+
+
+def device_for_token(*, token: str) -> ScannerDevice | None:
+    """The device whose token this is, revoked or not (the caller tells the two apart)."""
+    if not token:
+        return None
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return ScannerDevice.objects.filter(token_hash=digest).first()

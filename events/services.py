@@ -11,21 +11,50 @@ SMS go through the outbox (trainees.services.messaging.queue_sms) inside the sam
 the change they announce: a rolled-back registration never sends a message.
 """
 
+import base64
 import datetime
 import enum
+import hashlib
+import re
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from events import tickets
-from events.models import Event, EventStatus, Registration, RegistrationStatus
+from events import selectors, tickets
+from events.models import (
+    CheckIn,
+    Direction,
+    Event,
+    EventKind,
+    EventStatus,
+    Excusal,
+    Registration,
+    RegistrationChannel,
+    RegistrationStatus,
+    ScanLog,
+    ScannerDevice,
+    ScanResult,
+    Session,
+)
 from events.selectors import region_covers, waitlist_position
-from trainees.models import OutboundMessage, SpecialGroup, Worker, WorkerSpecialGroup
+from trainees import id_numbers
+from trainees.models import (
+    ConsentMethod,
+    OutboundMessage,
+    Provenance,
+    SpecialGroup,
+    Worker,
+    WorkerSpecialGroup,
+)
+from trainees.phones import normalise_mobile
+from trainees.services.identity import DuplicateWorker, WorkerDetails, create_worker, find_worker
 from trainees.services.messaging import queue_sms
 
 REMINDER_WINDOW = (datetime.timedelta(hours=24), datetime.timedelta(hours=48))
@@ -544,3 +573,557 @@ def queue_event_reminders(*, now: datetime.datetime) -> int:
             )
             queued += 1
     return queued
+
+
+# Check-in ----------------------------------------------------------------------------------------
+# Scans at the gate, undo, walk-ins, excused absences and scanner devices (docs/checkin-api.md).
+#
+# Race-free by writing first, as registration is: a sign-in is an INSERT in a savepoint that the
+# partial unique constraint (one live check-in per registration, session and direction) refuses
+# the second time, on PostgreSQL and SQLite alike; the loser reports already_checked_in with the
+# winner's row. Every scan that passes input validation writes one ScanLog row in the same
+# transaction, keyed by the client's nonce: a retried request finds that row and gets the first
+# answer again, and two copies of one request racing collide on the nonce's unique index.
+
+UNDO_WINDOW = datetime.timedelta(minutes=15)
+TOKEN_LENGTH = 26
+MANUAL_CODE_LENGTH = 10
+NONCE_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+DEVICE_TOKEN_BYTES = 20  # 160 bits, 32 characters of upper-case base32: a v2 QR code
+DEVICE_TOUCH_INTERVAL = datetime.timedelta(minutes=1)
+# Results that come with a check-in: the one just made, or the one that was there first.
+FIRST_SCAN_RESULTS = (
+    ScanResult.CHECKED_IN,
+    ScanResult.CHECKED_OUT,
+    ScanResult.ALREADY_CHECKED_IN,
+    ScanResult.ALREADY_CHECKED_OUT,
+)
+
+
+class BadScan(ValueError):
+    """The request itself is wrong (bad nonce, direction, event or session): `message` is
+    translated, for the scanner page to show; nothing was logged."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanOutcome:
+    result: str  # a ScanResult value
+    scan: ScanLog
+    registration: Registration | None = None
+    session: Session | None = None
+    # The check-in made by this scan, or for already_* the live one that was there first.
+    checkin: CheckIn | None = None
+    replayed: bool = False
+    detail: str = ""  # wrong_session: "closed" (no window open) or "other_event"
+
+    @property
+    def name(self) -> str:
+        """The masked name, only for a registration of this event."""
+        if self.registration is None or self.result == ScanResult.NOT_REGISTERED:
+            return ""
+        return self.registration.worker.masked_name
+
+    @property
+    def undo_until(self) -> datetime.datetime | None:
+        if self.result not in (ScanResult.CHECKED_IN, ScanResult.CHECKED_OUT):
+            return None
+        if self.checkin is None or self.checkin.undone_at is not None:
+            return None
+        return undo_deadline(self.checkin)
+
+    @property
+    def message(self) -> str:
+        """In the active language, so the API answers in the request's language."""
+        return scan_message(self)
+
+
+def undo_deadline(checkin: CheckIn) -> datetime.datetime:
+    # received_at is the server's clock; a client's scanned_at can only be earlier (it is
+    # clamped), so the later of the two gives at least 15 minutes after the server got it.
+    return max(checkin.scanned_at, checkin.received_at or checkin.scanned_at) + UNDO_WINDOW
+
+
+def scan_message(outcome: ScanOutcome) -> str:
+    name = outcome.name
+    first = outcome.checkin
+    result = outcome.result
+    if result == ScanResult.CHECKED_IN:
+        return _("Signed in: %(name)s.") % {"name": name}
+    if result == ScanResult.CHECKED_OUT:
+        return _("Signed out: %(name)s.") % {"name": name}
+    if result in (ScanResult.ALREADY_CHECKED_IN, ScanResult.ALREADY_CHECKED_OUT) and first:
+        facts = {
+            "name": name,
+            "time": f"{timezone.localtime(first.scanned_at):%H:%M}",
+            "gate": first.gate or "—",
+        }
+        if result == ScanResult.ALREADY_CHECKED_IN:
+            return _("%(name)s already signed in at %(time)s (gate %(gate)s).") % facts
+        return _("%(name)s already signed out at %(time)s (gate %(gate)s).") % facts
+    if result == ScanResult.NOT_REGISTERED:
+        if outcome.registration is not None:
+            return _("This ticket is for another event: %(event)s.") % {
+                "event": outcome.registration.event.title
+            }
+        return _("Not registered for this event.")
+    if result == ScanResult.WAITLISTED:
+        return _("%(name)s is on the waiting list and has no place. Do not let in.") % {
+            "name": name
+        }
+    if result == ScanResult.CANCELLED:
+        return _("The registration of %(name)s was cancelled. Do not let in.") % {"name": name}
+    if result == ScanResult.WRONG_SESSION:
+        if outcome.detail == "other_event":
+            return _("The chosen session belongs to another event.")
+        return _("No session of this event is open for check-in now.")
+    if result == ScanResult.UNKNOWN_CODE:
+        return _("Unknown code. Type the code under the QR code, or search by name or phone.")
+    return str(ScanResult(result).label)
+
+
+def normalise_code(code: str) -> str:
+    """Upper case without spaces and dashes: '7q4m-2x9k-jh' -> '7Q4M2X9KJH'."""
+    return re.sub(r"[\s-]", "", code or "").upper()
+
+
+def _check_nonce(nonce: str) -> None:
+    if not isinstance(nonce, str) or not NONCE_PATTERN.match(nonce):
+        raise BadScan(
+            _("The nonce must be 8 to 64 letters, digits or ._:- characters."), code="bad_nonce"
+        )
+
+
+def _replay(scan: ScanLog, *, event_id: int) -> ScanOutcome:
+    if scan.event_id != event_id:
+        raise BadScan(_("This nonce was already used for another event."), code="nonce_reused")
+    return ScanOutcome(
+        result=scan.result,
+        scan=scan,
+        registration=scan.registration,
+        session=scan.session,
+        checkin=scan.checkin,
+        replayed=True,
+    )
+
+
+def _find_registration(
+    *, event_id: int, code: str, registration_id: int | None
+) -> tuple[Registration | None, str | None]:
+    """The registration and, when the code alone decides it, the result."""
+    if registration_id is not None:
+        registration = (
+            Registration.objects.filter(pk=registration_id)
+            .select_related("worker", "event")
+            .first()
+        )
+        if registration is None:
+            return None, ScanResult.UNKNOWN_CODE
+        if registration.event_id != event_id:
+            return registration, ScanResult.NOT_REGISTERED
+        return registration, None
+    code = normalise_code(code)
+    if len(code) == TOKEN_LENGTH:
+        registration = selectors.registration_for_token(token=code)
+        if registration is None:
+            return None, ScanResult.UNKNOWN_CODE
+        if registration.event_id != event_id:
+            return registration, ScanResult.NOT_REGISTERED
+        return registration, None
+    if len(code) == MANUAL_CODE_LENGTH:
+        matches = selectors.registrations_for_manual_code(event_id=event_id, code=code)
+        if len(matches) == 1:
+            return matches[0], None
+    return None, ScanResult.UNKNOWN_CODE
+
+
+def check_in(
+    *,
+    code: str = "",
+    event_id: int,
+    registration_id: int | None = None,
+    session_id: int | None = None,
+    direction: str = Direction.IN,
+    gate: str = "",
+    nonce: str,
+    scanned_at: datetime.datetime | None = None,
+    device: ScannerDevice | None = None,
+    user: AbstractBaseUser | None = None,
+    now: datetime.datetime | None = None,
+) -> ScanOutcome:
+    """Sign a ticket in or out at a session of the event and log the scan.
+
+    `code` is the 26-character token from the QR code or the 10-character manual code (dashes
+    and case do not matter); `registration_id` replaces it for a check-in picked from a search.
+    Without `session_id` the session is chosen by the clock (selectors.session_at). A client's
+    `scanned_at` later than now is taken as now; an earlier one (a scan queued offline) counts.
+    Raises BadScan for a malformed request and Event.DoesNotExist for an unknown event.
+    """
+    now = now or timezone.now()
+    _check_nonce(nonce)
+    if direction not in Direction.values:
+        raise BadScan(_("The direction must be 'in' or 'out'."), code="bad_direction")
+    stored = selectors.scan_for_nonce(nonce=nonce)
+    if stored is not None:
+        return _replay(stored, event_id=event_id)
+    event = Event.objects.get(pk=event_id)
+    at = min(scanned_at or now, now)
+    gate = (gate or "")[:60]
+
+    registration, result = _find_registration(
+        event_id=event_id, code=code, registration_id=registration_id
+    )
+    session, detail = None, ""
+    if result is None:
+        if registration.status == RegistrationStatus.CANCELLED:
+            result = ScanResult.CANCELLED
+        elif registration.status == RegistrationStatus.WAITLISTED:
+            result = ScanResult.WAITLISTED
+    if result is None:
+        session, detail = _session_for_scan(
+            event=event, session_id=session_id, at=at, direction=direction
+        )
+        if session is None:
+            result = ScanResult.WRONG_SESSION
+    log = ScanLog(
+        event=event,
+        session=session,
+        # A ticket of another event is logged without it: this event's log lists its own people.
+        registration=registration if result != ScanResult.NOT_REGISTERED else None,
+        direction=direction,
+        gate=gate,
+        device=device,
+        user=user,
+        client_nonce=nonce,
+        scanned_at=at,
+    )
+    checkin = None
+    try:
+        with transaction.atomic():
+            if result is None:
+                checkin, result = _record_checkin(
+                    registration=registration,
+                    session=session,
+                    direction=direction,
+                    gate=gate,
+                    device=device,
+                    user=user,
+                    at=at,
+                )
+            log.result = result
+            log.checkin = checkin
+            log.save(force_insert=True)
+    except IntegrityError:
+        # The same nonce won in another request (a retry racing the original): its answer
+        # stands, and anything this attempt wrote is rolled back with it.
+        stored = selectors.scan_for_nonce(nonce=nonce)
+        if stored is None:
+            raise
+        return _replay(stored, event_id=event_id)
+    return ScanOutcome(
+        result=result,
+        scan=log,
+        registration=registration,
+        session=session,
+        checkin=checkin,
+        detail=detail,
+    )
+
+
+def _session_for_scan(
+    *, event: Event, session_id: int | None, at: datetime.datetime, direction: str
+) -> tuple[Session | None, str]:
+    if session_id is not None:
+        # The operator picked it: used as given, whatever the clock says.
+        session = Session.objects.filter(pk=session_id, event=event).first()
+        return session, "" if session else "other_event"
+    session = selectors.session_at(
+        sessions=selectors.event_sessions(event_id=event.pk),
+        rules=selectors.attendance_rules(event=event),
+        at=at,
+        direction=direction,
+    )
+    return session, "" if session else "closed"
+
+
+def _record_checkin(
+    *,
+    registration: Registration,
+    session: Session,
+    direction: str,
+    gate: str,
+    device: ScannerDevice | None,
+    user: AbstractBaseUser | None,
+    at: datetime.datetime,
+) -> tuple[CheckIn, str]:
+    done, already = (
+        (ScanResult.CHECKED_IN, ScanResult.ALREADY_CHECKED_IN)
+        if direction == Direction.IN
+        else (ScanResult.CHECKED_OUT, ScanResult.ALREADY_CHECKED_OUT)
+    )
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                checkin = CheckIn.objects.create(
+                    registration=registration,
+                    session=session,
+                    direction=direction,
+                    gate=gate,
+                    device=device,
+                    checked_by=user,
+                    scanned_at=at,
+                )
+            return checkin, done
+        except IntegrityError:
+            # Someone was first: report their check-in. If it was undone in between, try again.
+            existing = selectors.live_checkin(
+                registration_id=registration.pk, session_id=session.pk, direction=direction
+            )
+            if existing is not None:
+                return existing, already
+    raise IntegrityError("A check-in kept changing under this scan.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class UndoOutcome:
+    undone: bool
+    code: str  # undone, not_found, not_a_checkin, already_undone, too_late
+    checkin: CheckIn | None = None
+    scan: ScanLog | None = None  # the UNDONE log row
+
+    @property
+    def status(self) -> str:
+        return "undone" if self.undone else "refused"
+
+    @property
+    def message(self) -> str:
+        messages = {
+            "undone": _("Undone. The ticket can be scanned again."),
+            "not_found": _("There is no such scan."),
+            "not_a_checkin": _(
+                "This scan did not sign anyone in or out, so there is nothing to undo."
+            ),
+            "already_undone": _("This check-in was already undone."),
+            "too_late": _("A check-in can only be undone within %(minutes)s minutes.")
+            % {"minutes": int(UNDO_WINDOW.total_seconds() // 60)},
+        }
+        return messages[self.code]
+
+
+def undo_check_in(
+    *,
+    scan_log_id: int | None = None,
+    checkin_id: int | None = None,
+    by: AbstractBaseUser | None = None,
+    device: ScannerDevice | None = None,
+    now: datetime.datetime | None = None,
+) -> UndoOutcome:
+    """Undo a mistaken sign-in or sign-out, once and only within UNDO_WINDOW of it. Identified by
+    the scan that made it (`scan_log_id`, what the scanner has) or by the check-in itself. The
+    conditional UPDATE makes two undos at once undo it once; the undo is logged as an UNDONE
+    scan with a server-made nonce."""
+    now = now or timezone.now()
+    if scan_log_id is not None:
+        scan = selectors.scan_with_checkin(scan_id=scan_log_id)
+        if scan is None:
+            return UndoOutcome(undone=False, code="not_found")
+        if scan.result not in (ScanResult.CHECKED_IN, ScanResult.CHECKED_OUT) or not scan.checkin:
+            return UndoOutcome(undone=False, code="not_a_checkin")
+        checkin = scan.checkin
+    else:
+        checkin = CheckIn.objects.filter(pk=checkin_id).first()
+        if checkin is None:
+            return UndoOutcome(undone=False, code="not_found")
+    if checkin.undone_at is not None:
+        return UndoOutcome(undone=False, code="already_undone", checkin=checkin)
+    if now > undo_deadline(checkin):
+        return UndoOutcome(undone=False, code="too_late", checkin=checkin)
+    with transaction.atomic():
+        if not CheckIn.objects.filter(pk=checkin.pk, undone_at__isnull=True).update(
+            undone_at=now, undone_by=by
+        ):
+            return UndoOutcome(undone=False, code="already_undone", checkin=checkin)
+        checkin.undone_at, checkin.undone_by = now, by
+        session = Session.objects.only("event_id").get(pk=checkin.session_id)
+        log = ScanLog.objects.create(
+            event_id=session.event_id,
+            session_id=checkin.session_id,
+            registration_id=checkin.registration_id,
+            checkin=checkin,
+            direction=checkin.direction,
+            result=ScanResult.UNDONE,
+            gate=checkin.gate,
+            device=device,
+            user=by,
+            client_nonce=f"undo-{secrets.token_hex(16)}",
+            scanned_at=now,
+        )
+    return UndoOutcome(undone=True, code="undone", checkin=checkin, scan=log)
+
+
+def register_walk_in(
+    *,
+    event_id: int,
+    name: str,
+    phone: str,
+    id_number: str = "",
+    user: AbstractBaseUser,
+    gate: str = "",
+    nonce: str,
+    device: ScannerDevice | None = None,
+    now: datetime.datetime | None = None,
+) -> ScanOutcome:
+    """Someone without a registration at the gate: find the worker by ID number or phone, or
+    record a new one (provenance WALK_IN, consent given verbally to the organiser), register
+    them with channel WALK_IN and sign them in at once.
+
+    At a job fair the online registration window does not apply at the gate (people come on the
+    day), but capacity does: a full fair with a waiting list puts the walk-in on it, and the
+    outcome is then `waitlisted`. A training class applies all its rules (window, eligibility,
+    capacity) as online. Raises RegistrationRefused or a ValidationError (bad phone or ID
+    number, DuplicateWorker only in the rare case that two records claim the phone and the ID).
+    A retried nonce returns the first outcome and creates nothing.
+    """
+    now = now or timezone.now()
+    _check_nonce(nonce)
+    stored = selectors.scan_for_nonce(nonce=nonce)
+    if stored is not None:
+        return _replay(stored, event_id=event_id)
+    event = Event.objects.get(pk=event_id)
+    phone = normalise_mobile(phone)
+    id_number = (id_number or "").strip()
+    if id_number:
+        id_numbers.parse(id_number)  # a typo is refused, not silently ignored
+    worker = find_worker(phone=phone, id_number=id_number)
+    if worker is None:
+        if not name.strip():
+            raise ValidationError({"name": _("Enter the name.")})
+        try:
+            worker = create_worker(
+                details=WorkerDetails(name=name, phone=phone, id_number=id_number),
+                provenance=Provenance.WALK_IN,
+                created_by=user,
+                consent_method=ConsentMethod.VERBAL,
+            )
+        except DuplicateWorker as duplicate:
+            worker = duplicate.existing  # recorded by another gate a moment ago
+    registration = _register_at_gate(event=event, worker=worker, user=user, now=now).registration
+    return check_in(
+        event_id=event_id,
+        registration_id=registration.pk,
+        gate=gate,
+        nonce=nonce,
+        device=device,
+        user=user,
+        now=now,
+    )
+
+
+def _register_at_gate(
+    *, event: Event, worker: Worker, user: AbstractBaseUser, now: datetime.datetime
+) -> RegistrationResult:
+    try:
+        return register(
+            event_id=event.pk,
+            worker_id=worker.pk,
+            channel=RegistrationChannel.WALK_IN,
+            created_by=user,
+            now=now,
+        )
+    except RegistrationRefused as refused:
+        if event.kind != EventKind.JOB_FAIR or refused.code not in ("not_open_yet", "closed"):
+            raise
+    # A job fair on its day: the same seat logic as register(), without the window check.
+    existing = Registration.objects.filter(event=event, worker=worker).first()
+    if existing is not None and existing.status != RegistrationStatus.CANCELLED:
+        return _result(existing, RegistrationOutcome.ALREADY_REGISTERED)
+    place = _Place(
+        event=event,
+        worker=worker,
+        existing=existing,
+        channel=RegistrationChannel.WALK_IN,
+        created_by=user,
+        now=now,
+    )
+    try:
+        if event.capacity is None or event.seats_taken < event.capacity:
+            try:
+                return place.confirm()
+            except _Full:
+                pass
+        return place.wait()
+    except (IntegrityError, _NothingToDo):
+        registration = Registration.objects.get(event=event, worker=worker)
+        return _result(registration, RegistrationOutcome.ALREADY_REGISTERED)
+
+
+def excuse_absence(
+    *,
+    registration_id: int,
+    session_id: int,
+    reason: str,
+    by: AbstractBaseUser,
+) -> Excusal:
+    """Record (or correct the reason of) an excused absence; the reason is required."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the excused absence.")})
+    registration = Registration.objects.get(pk=registration_id)
+    session = Session.objects.get(pk=session_id)
+    if session.event_id != registration.event_id:
+        raise ValidationError(_("The session belongs to another event."))
+    excusal, _created = Excusal.objects.update_or_create(
+        registration=registration,
+        session=session,
+        defaults={"reason": reason[:200], "recorded_by": by},
+    )
+    return excusal
+
+
+def withdraw_excusal(*, registration_id: int, session_id: int) -> bool:
+    deleted, _by_model = Excusal.objects.filter(
+        registration_id=registration_id, session_id=session_id
+    ).delete()
+    return bool(deleted)
+
+
+def create_scanner_device(
+    *, event_id: int, label: str, by: AbstractBaseUser | None
+) -> tuple[ScannerDevice, str]:
+    """A device allowed to scan at one event. Returns the device and its token, which is shown
+    once and never stored: only its SHA-256 is."""
+    token = base64.b32encode(secrets.token_bytes(DEVICE_TOKEN_BYTES)).decode("ascii")
+    device = ScannerDevice.objects.create(
+        event_id=event_id,
+        label=label.strip()[:60],
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        created_by=by,
+    )
+    return device, token
+
+
+def revoke_scanner_device(*, device_id: int, now: datetime.datetime | None = None) -> bool:
+    """Revoke a device (idempotent); its next request is refused with 401."""
+    now = now or timezone.now()
+    return bool(
+        ScannerDevice.objects.filter(pk=device_id, revoked_at__isnull=True).update(revoked_at=now)
+    )
+
+
+def authenticate_device(
+    *, token: str, now: datetime.datetime | None = None
+) -> ScannerDevice | None:
+    """The live device for a bearer token, or None (unknown or revoked). Notes when it was last
+    used, at most once a minute so that scanning does not write the device row every time."""
+    now = now or timezone.now()
+    device = selectors.device_for_token(token=token)
+    if device is None or device.revoked_at is not None:
+        return None
+    if device.last_used_at is None or now - device.last_used_at > DEVICE_TOUCH_INTERVAL:
+        ScannerDevice.objects.filter(pk=device.pk).update(last_used_at=now)
+        device.last_used_at = now
+    return device

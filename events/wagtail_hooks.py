@@ -4,23 +4,39 @@ from django.contrib.auth.models import Permission
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem as AdminMenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from events.admin_views import CancelRegistrationView, RestoreRegistrationView
+from events import selectors
+from events.admin_views import (
+    AttendanceIndexView,
+    AttendanceView,
+    CancelRegistrationView,
+    RestoreRegistrationView,
+    RevokeScannerDeviceView,
+    ScanLogIndexView,
+    ScannerDeviceCreateView,
+    ScannerDeviceIndexView,
+    scanned_name,
+)
 from events.forms import EventAdminForm
 from events.models import (
     Campaign,
     Employer,
     Event,
+    EventStaff,
     JobListing,
     Registration,
     RegistrationStatus,
+    ScanLog,
+    ScannerDevice,
 )
 
 
@@ -93,6 +109,18 @@ class EventViewSet(SnippetViewSet):
                     FieldPanel("required_special_group"),
                 ],
                 heading=_("Training programme details"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [FieldPanel("checkin_opens_minutes"), FieldPanel("checkin_closes_minutes")]
+                    ),
+                    FieldRowPanel(
+                        [FieldPanel("late_after_minutes"), FieldPanel("early_leave_minutes")]
+                    ),
+                ],
+                heading=_("Check-in and attendance"),
+                classname="collapsed",
             ),
             FieldPanel("image"),
             FieldPanel("body"),
@@ -251,3 +279,153 @@ class RegistrationViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_registration_viewset():
     return RegistrationViewSet()
+
+
+# Check-in ----------------------------------------------------------------------------------------
+# One "Check-in" menu: attendance, scanner devices and the scan log for the events a user
+# organises (EventStaff organiser; superusers all), and event staff for editors and superusers.
+# Scanners (the group with admin access only) see none of it: they use the scanner page.
+
+
+class EventStaffViewSet(ModelViewSet):
+    """Who works at which event: organisers run it, scanners only scan its tickets."""
+
+    model = EventStaff
+    icon = "user"
+    menu_label = _("Event staff")
+    form_fields = ["event", "user", "role"]
+    list_display = ["event", "user", Column("role", label=_("role"), accessor="get_role_display")]
+    list_filter = ["event", "role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    add_to_reference_index = False
+
+    def get_index_view_kwargs(self, **kwargs):
+        queryset = EventStaff.objects.select_related("event", "user")
+        return super().get_index_view_kwargs(queryset=queryset, **kwargs)
+
+
+class ScannerDeviceViewSet(ModelViewSet):
+    model = ScannerDevice
+    icon = "mobile-alt"
+    menu_label = _("Scanner devices")
+    index_view_class = ScannerDeviceIndexView
+    list_display = [
+        "label",
+        Column("event", label=_("event")),
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["event"]
+    ordering = ["-created_at"]
+    list_export: list[str] = []
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    add_to_reference_index = False
+
+    def get_urlpatterns(self):
+        common = {"permission_policy": self.permission_policy, "header_icon": self.icon}
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path(
+                "new/",
+                ScannerDeviceCreateView.as_view(
+                    index_url_name=self.get_url_name("index"), **common
+                ),
+                name="add",
+            ),
+            path(
+                "revoke/<int:pk>/",
+                RevokeScannerDeviceView.as_view(
+                    index_url_name=self.get_url_name("index"), **common
+                ),
+                name="revoke",
+            ),
+        ]
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(revoke_url_name=self.get_url_name("revoke"), **kwargs)
+
+    def get_permissions_to_register(self):
+        return Permission.objects.filter(
+            content_type__app_label="events",
+            codename__in=["add_scannerdevice", "change_scannerdevice", "view_scannerdevice"],
+        )
+
+
+class ScanLogViewSet(ModelViewSet):
+    model = ScanLog
+    icon = "list-ul"
+    menu_label = _("Scan log")
+    index_view_class = ScanLogIndexView
+    list_display = [
+        "received_at",
+        Column("event", label=_("event")),
+        Column("session", label=_("session")),
+        Column("result", label=_("result"), accessor="get_result_display"),
+        Column("name", label=_("name"), accessor=scanned_name),
+        Column("direction", label=_("direction"), accessor="get_direction_display"),
+        "gate",
+        Column("device", label=_("device")),
+        Column("user", label=_("staff")),
+    ]
+    list_filter = ["event", "result", "gate"]
+    ordering = ["-received_at", "-pk"]
+    list_export: list[str] = []
+    add_to_reference_index = False
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+        ]
+
+    def get_permissions_to_register(self):
+        return Permission.objects.filter(
+            content_type__app_label="events", codename__in=["view_scanlog", "view_checkin"]
+        )
+
+
+class _OrganiserMenuItem(AdminMenuItem):
+    def is_shown(self, request) -> bool:
+        return selectors.organised_events(user=request.user).exists()
+
+
+class AttendanceViewSet(ViewSet):
+    icon = "table"
+    menu_label = _("Attendance")
+    menu_item_class = _OrganiserMenuItem
+
+    def get_urlpatterns(self):
+        return [
+            path(
+                "",
+                AttendanceIndexView.as_view(attendance_url_name=self.get_url_name("event")),
+                name="index",
+            ),
+            path(
+                "<int:event_id>/",
+                AttendanceView.as_view(index_url_name=self.get_url_name("index")),
+                name="event",
+            ),
+        ]
+
+
+class CheckInGroup(ViewSetGroup):
+    menu_label = _("Check-in")
+    menu_icon = "tick-inverse"
+    menu_order = 220
+    items = (
+        AttendanceViewSet("attendance"),
+        ScannerDeviceViewSet("scanner_devices"),
+        ScanLogViewSet("scan_log"),
+        EventStaffViewSet("event_staff"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_checkin_group():
+    return CheckInGroup()

@@ -47,6 +47,11 @@ def test_the_organisers_group_has_only_what_it_needs():
     assert codenames == {
         ("events", "view_registration"),
         ("events", "change_registration"),
+        ("events", "add_scannerdevice"),
+        ("events", "change_scannerdevice"),
+        ("events", "view_scannerdevice"),
+        ("events", "view_scanlog"),
+        ("events", "view_checkin"),
         ("wagtailadmin", "access_admin"),
     }
     for name in ("Editors", "Moderators"):

@@ -1,0 +1,230 @@
+"""Check-in in the Wagtail admin: roles, scanner devices (token shown once), the scan log, event
+staff and the live attendance page."""
+
+import datetime
+import html
+import json
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from events import services
+from events.models import EventStaff, EventStaffRole, ScannerDevice
+from tests.events.test_checkin import class_with_two_sessions, confirmed, nonce, token
+from tests.events.test_checkin_api import running_fair
+from tests.events.test_registration import make_worker
+
+pytestmark = pytest.mark.django_db
+
+
+def member(django_user_model, username: str, group: str, *, event=None, role=None):
+    user = django_user_model.objects.create_user(username=username, password="password")
+    user.groups.add(Group.objects.get(name=group))
+    if event is not None:
+        EventStaff.objects.create(event=event, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def fair():
+    return running_fair()
+
+
+@pytest.fixture
+def organiser(django_user_model, fair):
+    return member(
+        django_user_model, "organiser", "Organisers", event=fair, role=EventStaffRole.ORGANISER
+    )
+
+
+@pytest.fixture
+def scanner(django_user_model, fair):
+    return member(django_user_model, "gate", "Scanners", event=fair, role=EventStaffRole.SCANNER)
+
+
+def permissions(group: str) -> set[tuple[str, str]]:
+    return set(
+        Group.objects.get(name=group).permissions.values_list("content_type__app_label", "codename")
+    )
+
+
+def test_the_roles_migration():
+    assert permissions("Scanners") == {("wagtailadmin", "access_admin")}
+    assert {
+        ("events", "add_scannerdevice"),
+        ("events", "change_scannerdevice"),
+        ("events", "view_scannerdevice"),
+        ("events", "view_scanlog"),
+        ("events", "view_checkin"),
+    } <= permissions("Organisers")
+    assert ("events", "delete_scannerdevice") not in permissions("Organisers")
+    assert {
+        ("events", "add_eventstaff"),
+        ("events", "change_eventstaff"),
+        ("events", "delete_eventstaff"),
+        ("events", "view_eventstaff"),
+    } <= permissions("Editors")
+
+
+def test_a_scanner_account_sees_no_registrations_devices_log_or_attendance(client, scanner, fair):
+    client.force_login(scanner)
+
+    assert client.get(reverse("wagtailadmin_home")).status_code == 200
+    for name in ("registrations:index", "scanner_devices:index", "scan_log:index"):
+        response = client.get(reverse(name))
+        assert response.status_code in (302, 403), name
+    assert client.get(reverse("attendance:index")).status_code in (302, 403)
+    assert client.get(reverse("attendance:event", args=[fair.pk])).status_code == 404
+
+
+def test_an_organiser_creates_a_device_and_sees_its_token_once(client, organiser, fair):
+    client.force_login(organiser)
+    other = running_fair()
+    add = reverse("scanner_devices:add")
+
+    assert client.get(add).status_code == 200
+    refused = client.post(add, {"event": other.pk, "label": "西门"})
+    response = client.post(add, {"event": fair.pk, "label": "东门1号"})
+
+    assert refused.status_code == 200 and not ScannerDevice.objects.filter(event=other).exists()
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+    page = response.content.decode()
+    secret = re.search(r'id="device-token"[^>]*>([A-Z2-7]{32})<', page).group(1)
+    device = ScannerDevice.objects.get()
+    assert services.authenticate_device(token=secret) == device
+    assert 'src="data:image/png;base64,' in page
+    assert f"?event={fair.pk}" in page and secret not in re.sub(r"<code id=.*?</code>", "", page)
+    listing = client.get(reverse("scanner_devices:index")).content.decode()
+    assert "东门1号" in listing and secret not in listing
+
+
+def test_an_organiser_revokes_a_device_of_their_event_only(client, organiser, fair):
+    client.force_login(organiser)
+    mine, secret = services.create_scanner_device(event_id=fair.pk, label="东门", by=None)
+    theirs, _secret = services.create_scanner_device(
+        event_id=running_fair().pk, label="别处", by=None
+    )
+
+    listing = client.get(reverse("scanner_devices:index")).content.decode()
+    foreign = client.post(reverse("scanner_devices:revoke", args=[theirs.pk]))
+    revoked = client.post(reverse("scanner_devices:revoke", args=[mine.pk]))
+
+    assert "东门" in listing and "别处" not in listing
+    assert foreign.status_code == 404
+    assert revoked.status_code == 302
+    assert services.authenticate_device(token=secret) is None
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None
+
+
+def test_the_scan_log_lists_masked_names_of_the_organisers_events(client, organiser, fair):
+    registration = confirmed(fair, make_worker(name="王小明"))
+    services.check_in(code=token(registration), event_id=fair.pk, nonce=nonce(), gate="东门")
+    services.check_in(code="A" * 26, event_id=fair.pk, nonce=nonce(), gate="西门")
+    elsewhere = running_fair()
+    services.check_in(
+        code=token(confirmed(elsewhere, make_worker(name="赵六"))),
+        event_id=elsewhere.pk,
+        nonce=nonce(),
+    )
+    client.force_login(organiser)
+
+    page = client.get(reverse("scan_log:index")).content.decode()
+    filtered = client.get(reverse("scan_log:index"), {"result": "unknown_code"}).content.decode()
+
+    assert "王*明" in page and "王小明" not in page
+    assert "赵" not in page, "another event's scans are not listed"
+    assert registration.worker.phone not in page
+    assert "西门" in filtered and "王*明" not in filtered
+    by_gate = client.get(reverse("scan_log:index"), {"gate": "东门"}).content.decode()
+    assert "王*明" in by_gate and "西门" not in by_gate.split("<tbody")[-1]
+
+
+def test_an_editor_assigns_staff_to_an_event(editor_client, fair, django_user_model):
+    user = django_user_model.objects.create_user(username="newbie")
+
+    response = editor_client.post(
+        reverse("event_staff:add"),
+        {"event": fair.pk, "user": user.pk, "role": EventStaffRole.SCANNER},
+    )
+
+    assert response.status_code == 302
+    assert EventStaff.objects.get(user=user).role == EventStaffRole.SCANNER
+
+
+def test_the_attendance_page_counts_charts_and_tallies(client, django_user_model, superuser):
+    event, morning, afternoon = class_with_two_sessions(capacity=50)
+    organiser = member(
+        django_user_model, "teacher", "Organisers", event=event, role=EventStaffRole.ORGANISER
+    )
+    here, late, away = (confirmed(event) for _ in range(3))
+    services.check_in(code=token(here), event_id=event.pk, nonce=nonce(), now=morning.starts_at)
+    services.check_in(
+        code=token(late),
+        event_id=event.pk,
+        nonce=nonce(),
+        now=morning.starts_at + datetime.timedelta(minutes=40),
+    )
+    services.excuse_absence(
+        registration_id=away.pk, session_id=afternoon.pk, reason="病假", by=superuser
+    )
+    client.force_login(organiser)
+    url = reverse("attendance:event", args=[event.pk])
+
+    response = client.get(url, {"session": morning.pk})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    counters = dict(re.findall(r'data-counter="(\w+)">(\d+)<', page))
+    assert counters == {"registered": "3", "checked_in": "2", "walk_ins": "0", "not_arrived": "1"}
+    series = json.loads(html.unescape(re.search(r"data-series=\"([^\"]*)\"", page).group(1)))
+    assert sum(point["count"] for point in series) == 2
+    assert all(set(point) == {"start", "count"} for point in series)
+    assert 'id="arrivals-table"' in page
+    table = page.split('id="session-attendance"')[1].split("</table>")[0]
+    rows = [re.findall(r"<td>(.*?)</td>", row) for row in table.split("<tr>")[2:]]
+    tallies = {cells[0]: cells[1:] for cells in rows}
+    assert tallies["上午"] == ["1", "1", "0", "1", "0"]
+    assert tallies["下午"] == ["0", "0", "0", "2", "1"]
+
+    # A fixed number of queries however many trainees.
+    for _ in range(10):
+        confirmed(event)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url, {"session": morning.pk})
+    for _ in range(10):
+        registration = confirmed(event)
+        services.check_in(
+            code=token(registration), event_id=event.pk, nonce=nonce(), now=morning.starts_at
+        )
+    with CaptureQueriesContext(connection) as large:
+        client.get(url, {"session": morning.pk})
+    assert len(large) == len(small)
+
+
+def test_the_attendance_page_is_for_the_events_organisers(client, django_user_model, fair):
+    someone = member(
+        django_user_model, "other", "Organisers", event=running_fair(), role="organiser"
+    )
+    client.force_login(someone)
+
+    assert client.get(reverse("attendance:event", args=[fair.pk])).status_code == 404
+    index = client.get(reverse("attendance:index")).content.decode()
+    assert fair.title not in index
+
+
+def test_a_device_page_never_puts_the_token_in_a_url(client, organiser, fair):
+    client.force_login(organiser)
+
+    response = client.post(reverse("scanner_devices:add"), {"event": fair.pk, "label": "东门"})
+
+    secret = re.search(r'id="device-token"[^>]*>([A-Z2-7]{32})<', response.content.decode())
+    hrefs = re.findall(r'(?:href|action|src)="([^"]*)"', response.content.decode())
+    assert secret and not any(secret.group(1) in href for href in hrefs)
+    assert timezone.now()
