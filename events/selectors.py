@@ -706,3 +706,24 @@ def device_for_token(*, token: str) -> ScannerDevice | None:
         return None
     digest = hashlib.sha256(token.encode()).hexdigest()
     return ScannerDevice.objects.filter(token_hash=digest).first()
+
+
+def events_open_for_registration(*, now: datetime.datetime | None = None) -> QuerySet[Event]:
+    return (
+        live_events()
+        .filter(open_for_registration_q(now=now or timezone.now()))
+        .order_by("starts_at", "pk")
+    )
+
+
+def confirmed_registrations_of_workers(
+    *, event: Event, workers: QuerySet[Worker]
+) -> list[Registration]:
+    """Confirmed registrations for the event of the given workers, for printing their tickets."""
+    return list(
+        Registration.objects.filter(
+            event=event, worker__in=workers, status=RegistrationStatus.CONFIRMED
+        )
+        .select_related("event", "worker")
+        .order_by("worker__name", "pk")
+    )

@@ -575,6 +575,41 @@ def queue_event_reminders(*, now: datetime.datetime) -> int:
     return queued
 
 
+@dataclass(frozen=True)
+class WorkerRegistration:
+    """What happened when a coordinator registered one worker: the outcome or the refusal."""
+
+    worker: Worker
+    message: str
+
+
+def register_workers(
+    *, event_id: int, worker_ids: list[int], by_user: AbstractBaseUser, channel: str
+) -> list[WorkerRegistration]:
+    """Register several workers, each on their own (one refusal does not stop the others)."""
+    workers = Worker.objects.in_bulk(worker_ids)
+    results = []
+    for worker_id in worker_ids:
+        worker = workers[worker_id]
+        try:
+            result = register(
+                event_id=event_id, worker_id=worker_id, channel=channel, created_by=by_user
+            )
+        except RegistrationRefused as refused:
+            results.append(WorkerRegistration(worker=worker, message=refused.reason))
+            continue
+        if result.outcome == RegistrationOutcome.WAITLISTED:
+            message = _("On the waiting list, number %(position)s.") % {
+                "position": result.waitlist_position
+            }
+        elif result.outcome == RegistrationOutcome.ALREADY_REGISTERED:
+            message = _("Was already registered.")
+        else:
+            message = _("Registered.")
+        results.append(WorkerRegistration(worker=worker, message=message))
+    return results
+
+
 # Check-in ----------------------------------------------------------------------------------------
 # Scans at the gate, undo, walk-ins, excused absences and scanner devices (docs/checkin-api.md).
 #

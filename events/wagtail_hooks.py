@@ -26,6 +26,8 @@ from events.admin_views import (
     ScannerDeviceIndexView,
     scanned_name,
 )
+from events.coordination_views import PERMISSION as COORDINATION_PERMISSION
+from events.coordination_views import RegisterWorkersView, tickets_pdf
 from events.forms import EventAdminForm
 from events.models import (
     Campaign,
@@ -429,3 +431,33 @@ class CheckInGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_checkin_group():
     return CheckInGroup()
+
+
+# Coordinators: register workers of their villages for an event, print their tickets.
+@hooks.register("register_admin_urls")
+def register_coordination_urls():
+    return [
+        path(
+            "coordination/register/",
+            RegisterWorkersView.as_view(),
+            name="events_coordination_register",
+        ),
+        path(
+            "coordination/tickets/<int:event_id>/", tickets_pdf, name="events_coordination_tickets"
+        ),
+    ]
+
+
+class CoordinationMenuItem(AdminMenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(COORDINATION_PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def register_coordination_menu_item():
+    return CoordinationMenuItem(
+        _("Register workers for an event"),
+        reverse("events_coordination_register"),
+        icon_name="group",
+        order=250,
+    )
