@@ -5,7 +5,7 @@ import base64
 import json
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -14,7 +14,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic import IndexView
@@ -22,7 +22,15 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
 from events import selectors, services, tickets
-from events.models import Event, Registration, RegistrationStatus, ScanLog, ScannerDevice
+from events.models import (
+    Event,
+    Excusal,
+    Registration,
+    RegistrationStatus,
+    ScanLog,
+    ScannerDevice,
+    Session,
+)
 
 
 class RegistrationActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -342,7 +350,16 @@ class AttendanceView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
         ]
         # Per-session tallies are for classes; a fair's thousands of visitors need only counters.
         tallies = selectors.attendance_matrix(event=event).counts() if event.is_training else []
+        excusals = []
+        if event.is_training and session:
+            excusals = list(
+                Excusal.objects.filter(session=session)
+                .select_related("registration__worker")
+                .order_by("created_at", "pk")
+            )
         return super().get_context_data(
+            excusal_form=ExcusalForm(event=event) if event.is_training and session else None,
+            excusals=excusals,
             event=event,
             session=session,
             current=current,
@@ -355,3 +372,73 @@ class AttendanceView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
             index_url=reverse(self.index_url_name),
             **kwargs,
         )
+
+
+class ExcusalForm(forms.Form):
+    registration = forms.ModelChoiceField(
+        queryset=Registration.objects.none(), label=gettext_lazy("Trainee")
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["registration"]
+        field.queryset = (
+            Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED)
+            .select_related("worker")
+            .order_by("worker__name", "pk")
+        )
+        # Masked names can repeat; the phone's last four digits tell them apart.
+        field.label_from_instance = lambda r: f"{r.worker.masked_name} · {r.worker.phone[-4:]}"
+
+
+class _ExcusalAction(View):
+    """POST only, from the attendance page, for the organisers of the session's event; back to
+    the attendance page of that session."""
+
+    attendance_url_name = ""
+    http_method_names = ["post"]
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.event = get_object_or_404(
+            selectors.organised_events(user=request.user), pk=kwargs["event_id"]
+        )
+        self.session = get_object_or_404(Session, event=self.event, pk=kwargs["session_id"])
+
+    def back(self):
+        url = reverse(self.attendance_url_name, args=[self.event.pk])
+        return redirect(f"{url}?session={self.session.pk}")
+
+
+class RecordExcusalView(_ExcusalAction):
+    def post(self, request, *args, **kwargs):
+        form = ExcusalForm(request.POST, event=self.event)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+            return self.back()
+        registration = form.cleaned_data["registration"]
+        try:
+            services.excuse_absence(
+                registration_id=registration.pk,
+                session_id=self.session.pk,
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("Excused absence recorded: %s") % registration.worker.masked_name
+            )
+        return self.back()
+
+
+class WithdrawExcusalView(_ExcusalAction):
+    def post(self, request, *args, **kwargs):
+        if services.withdraw_excusal(
+            registration_id=kwargs["registration_id"], session_id=self.session.pk
+        ):
+            messages.success(request, _("Excused absence withdrawn."))
+        return self.back()

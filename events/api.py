@@ -30,7 +30,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from events import selectors, services
-from events.models import Direction, Event, EventStaffRole, ScanLog, ScannerDevice, Session
+from events.models import (
+    Direction,
+    Event,
+    EventStaffRole,
+    ScanLog,
+    ScannerDevice,
+    ScanResult,
+    Session,
+)
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_GATE_LENGTH = 60
@@ -215,12 +223,9 @@ def _session_json(session: Session | None) -> dict | None:
     }
 
 
-def _scan_json(outcome: services.ScanOutcome, *, event_id: int) -> dict:
+def _scan_json(outcome: services.ScanOutcome, *, counters: selectors.Counters) -> dict:
     first = outcome.checkin
     show_first = first is not None and outcome.result in services.FIRST_SCAN_RESULTS
-    counters = selectors.live_counters(
-        event_id=event_id, session_id=outcome.session.pk if outcome.session else None
-    )
     return {
         "status": outcome.result,
         "message": outcome.message,
@@ -266,7 +271,14 @@ def scan(request: HttpRequest, caller: Caller) -> JsonResponse:
         )
     except services.BadScan as error:
         raise ApiError(400, error.code, error.message) from error
-    return _json(_scan_json(outcome, event_id=event_id))
+    signed_in = outcome.result == ScanResult.CHECKED_IN and not outcome.replayed
+    counters = selectors.scan_counters(
+        event_id=event_id,
+        session_id=outcome.session.pk if outcome.session else None,
+        signed_in=outcome.registration if signed_in else None,
+        at=timezone.now(),
+    )
+    return _json(_scan_json(outcome, counters=counters))
 
 
 @api_view("POST")
@@ -378,4 +390,8 @@ def walk_in(request: HttpRequest, caller: Caller) -> JsonResponse:
         raise ApiError(409, f"refused_{refused.code}", refused.reason) from refused
     except ValidationError as error:
         raise ApiError(400, "invalid", _validation_message(error)) from error
-    return _json(_scan_json(outcome, event_id=event_id))
+    # Counted afresh, not cached: a walk-in also changes the number registered.
+    counters = selectors.live_counters(
+        event_id=event_id, session_id=outcome.session.pk if outcome.session else None
+    )
+    return _json(_scan_json(outcome, counters=counters))

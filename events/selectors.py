@@ -4,6 +4,7 @@ import datetime
 import hashlib
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import models
 from django.db.models import (
     Case,
@@ -350,6 +351,12 @@ def registrations_for_data_export(worker: Worker) -> list[dict]:
 ARRIVAL_BUCKET = datetime.timedelta(minutes=15)
 MAX_ARRIVAL_BUCKETS = 200  # a session longer than two days is cut, not a runaway chart
 SEARCH_LIMIT = 20
+# Scans read these at every request and they change rarely, so they are cached for a few seconds
+# (docs/checkin-api.md, "Caching"): a session or rule edited in the admin, or a device revoked in
+# another process, takes effect at the gate within SCAN_CACHE_SECONDS; counters lag by at most
+# COUNTERS_CACHE_SECONDS.
+SCAN_CACHE_SECONDS = 5
+COUNTERS_CACHE_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -380,6 +387,26 @@ def event_sessions(*, event_id: int) -> list[Session]:
     return list(Session.objects.filter(event_id=event_id).order_by("starts_at", "pk"))
 
 
+@dataclass(frozen=True)
+class ScanSetup:
+    rules: AttendanceRules
+    sessions: list[Session]
+
+
+def scan_setup(*, event_id: int) -> ScanSetup:
+    """The event's attendance rules and sessions, for choosing a scan's session; cached for
+    SCAN_CACHE_SECONDS. Raises Event.DoesNotExist for an unknown event."""
+    key = f"checkin:setup:{event_id}"
+    setup = cache.get(key)
+    if setup is None:
+        event = Event.objects.get(pk=event_id)
+        setup = ScanSetup(
+            rules=attendance_rules(event=event), sessions=event_sessions(event_id=event_id)
+        )
+        cache.set(key, setup, SCAN_CACHE_SECONDS)
+    return setup
+
+
 def session_at(
     *,
     sessions: list[Session],
@@ -400,11 +427,14 @@ def session_at(
 
 
 def registration_for_token(*, token: str) -> Registration | None:
-    return (
-        Registration.objects.filter(ticket_hash=tickets.ticket_hash_for(token))
-        .select_related("worker", "event")
-        .first()
-    )
+    """With the worker (the scan answer's name). Not the event, a page with a wide row that a
+    scan needs only for a ticket of another event; and get(), not first(): no ORDER BY."""
+    try:
+        return Registration.objects.select_related("worker").get(
+            ticket_hash=tickets.ticket_hash_for(token)
+        )
+    except Registration.DoesNotExist:
+        return None
 
 
 def registrations_for_manual_code(*, event_id: int, code: str) -> list[Registration]:
@@ -484,6 +514,30 @@ def live_counters(*, event_id: int, session_id: int | None) -> Counters:
         registered=registered,
         walk_ins=totals["walk_ins"],
         not_arrived=max(0, registered - totals["confirmed"]),
+    )
+
+
+def scan_counters(
+    *, event_id: int, session_id: int | None, signed_in: Registration | None, at: datetime.datetime
+) -> Counters:
+    """live_counters for a scan answer, cached per session for COUNTERS_CACHE_SECONDS (counting
+    at every scan was a third of its queries): other gates' scans show within 2 s. The scan's own
+    sign-in (`signed_in`, committed before `at`) is added when the cached count is older."""
+    key = f"checkin:counters:{event_id}:{session_id}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = (timezone.now(), live_counters(event_id=event_id, session_id=session_id))
+        cache.set(key, cached, COUNTERS_CACHE_SECONDS)
+    counted_at, counters = cached
+    if signed_in is None or counted_at > at:
+        return counters
+    return Counters(
+        checked_in=counters.checked_in + 1,
+        registered=counters.registered,
+        walk_ins=counters.walk_ins + (signed_in.channel == RegistrationChannel.WALK_IN),
+        not_arrived=max(
+            0, counters.not_arrived - (signed_in.status == RegistrationStatus.CONFIRMED)
+        ),
     )
 
 
@@ -691,12 +745,23 @@ def staffed_event_ids(*, user) -> QuerySet:
     return EventStaff.objects.filter(user=user).values("event_id")
 
 
+def device_cache_key(token_hash: str) -> str:
+    return f"checkin:device:{token_hash}"
+
+
 def device_for_token(*, token: str) -> ScannerDevice | None:
-    """The device whose token this is, revoked or not (the caller tells the two apart)."""
+    """The device whose token this is, revoked or not (the caller tells the two apart); cached
+    for SCAN_CACHE_SECONDS, so a revocation reaches other processes' local caches that late."""
     if not token:
         return None
     digest = hashlib.sha256(token.encode()).hexdigest()
-    return ScannerDevice.objects.filter(token_hash=digest).first()
+    key = device_cache_key(digest)
+    device = cache.get(key)
+    if device is None:
+        device = ScannerDevice.objects.filter(token_hash=digest).first()
+        if device is not None:
+            cache.set(key, device, SCAN_CACHE_SECONDS)
+    return device
 
 
 def events_open_for_registration(*, now: datetime.datetime | None = None) -> QuerySet[Event]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, Subquery
@@ -613,12 +614,12 @@ def register_workers(
 # Check-in ----------------------------------------------------------------------------------------
 # Scans at the gate, undo, walk-ins, excused absences and scanner devices (docs/checkin-api.md).
 #
-# Race-free by writing first, as registration is: a sign-in is an INSERT in a savepoint that the
-# partial unique constraint (one live check-in per registration, session and direction) refuses
-# the second time, on PostgreSQL and SQLite alike; the loser reports already_checked_in with the
-# winner's row. Every scan that passes input validation writes one ScanLog row in the same
-# transaction, keyed by the client's nonce: a retried request finds that row and gets the first
-# answer again, and two copies of one request racing collide on the nonce's unique index.
+# Race-free by writing first, as registration is: a sign-in is an INSERT that the partial unique
+# constraint (one live check-in per registration, session and direction) refuses the second time,
+# on PostgreSQL and SQLite alike; the loser reports already_checked_in with the winner's row.
+# Every scan that passes input validation writes one ScanLog row in the same transaction, keyed
+# by the client's nonce, whose unique index refuses a retried request (or its racing copy): that
+# one gets the first answer again, looked up only then, so a new scan never reads before writing.
 
 UNDO_WINDOW = datetime.timedelta(minutes=15)
 TOKEN_LENGTH = 26
@@ -802,10 +803,7 @@ def check_in(
     _check_nonce(nonce)
     if direction not in Direction.values:
         raise BadScan(_("The direction must be 'in' or 'out'."), code="bad_direction")
-    stored = selectors.scan_for_nonce(nonce=nonce)
-    if stored is not None:
-        return _replay(stored, event_id=event_id)
-    event = Event.objects.get(pk=event_id)
+    setup = selectors.scan_setup(event_id=event_id)
     at = min(scanned_at or now, now)
     gate = (gate or "")[:60]
 
@@ -820,47 +818,64 @@ def check_in(
             result = ScanResult.WAITLISTED
     if result is None:
         session, detail = _session_for_scan(
-            event=event, session_id=session_id, at=at, direction=direction
+            setup=setup, session_id=session_id, at=at, direction=direction
         )
         if session is None:
             result = ScanResult.WRONG_SESSION
-    log = ScanLog(
-        event=event,
-        session=session,
-        # A ticket of another event is logged without it: this event's log lists its own people.
-        registration=registration if result != ScanResult.NOT_REGISTERED else None,
-        direction=direction,
-        gate=gate,
-        device=device,
-        user=user,
-        client_nonce=nonce,
-        scanned_at=at,
+    done, already = (
+        (ScanResult.CHECKED_IN, ScanResult.ALREADY_CHECKED_IN)
+        if direction == Direction.IN
+        else (ScanResult.CHECKED_OUT, ScanResult.ALREADY_CHECKED_OUT)
     )
     checkin = None
-    try:
-        with transaction.atomic():
-            if result is None:
-                checkin, result = _record_checkin(
-                    registration=registration,
-                    session=session,
-                    direction=direction,
-                    gate=gate,
-                    device=device,
-                    user=user,
-                    at=at,
-                )
-            log.result = result
-            log.checkin = checkin
-            log.save(force_insert=True)
-    except IntegrityError:
-        # The same nonce won in another request (a retry racing the original): its answer
-        # stands, and anything this attempt wrote is rolled back with it.
-        stored = selectors.scan_for_nonce(nonce=nonce)
-        if stored is None:
-            raise
-        return _replay(stored, event_id=event_id)
+    for _attempt in range(3):
+        log = ScanLog(
+            event_id=event_id,
+            session=session,
+            # A ticket of another event is logged without it: this event's log lists its own.
+            registration=registration if result != ScanResult.NOT_REGISTERED else None,
+            direction=direction,
+            gate=gate,
+            device=device,
+            user=user,
+            client_nonce=nonce,
+            scanned_at=at,
+        )
+        try:
+            # No savepoint around the check-in: a refused INSERT rolls the whole attempt back.
+            with transaction.atomic():
+                if result is None:
+                    checkin = CheckIn.objects.create(
+                        registration=registration,
+                        session=session,
+                        direction=direction,
+                        gate=gate,
+                        device=device,
+                        checked_by=user,
+                        scanned_at=at,
+                    )
+                log.result = result or done
+                log.checkin = checkin
+                log.save(force_insert=True)
+            break
+        except IntegrityError:
+            # A known nonce (a retry, or its copy racing this one) gets its first answer again.
+            stored = selectors.scan_for_nonce(nonce=nonce)
+            if stored is not None:
+                return _replay(stored, event_id=event_id)
+            if result is not None:
+                raise
+            # Someone signed this ticket in first: report their check-in. If it was undone in
+            # between, try again.
+            checkin = selectors.live_checkin(
+                registration_id=registration.pk, session_id=session.pk, direction=direction
+            )
+            if checkin is not None:
+                result = already
+    else:
+        raise IntegrityError("A check-in kept changing under this scan.")
     return ScanOutcome(
-        result=result,
+        result=log.result,
         scan=log,
         registration=registration,
         session=session,
@@ -870,57 +885,16 @@ def check_in(
 
 
 def _session_for_scan(
-    *, event: Event, session_id: int | None, at: datetime.datetime, direction: str
+    *, setup: selectors.ScanSetup, session_id: int | None, at: datetime.datetime, direction: str
 ) -> tuple[Session | None, str]:
     if session_id is not None:
         # The operator picked it: used as given, whatever the clock says.
-        session = Session.objects.filter(pk=session_id, event=event).first()
+        session = next((session for session in setup.sessions if session.pk == session_id), None)
         return session, "" if session else "other_event"
     session = selectors.session_at(
-        sessions=selectors.event_sessions(event_id=event.pk),
-        rules=selectors.attendance_rules(event=event),
-        at=at,
-        direction=direction,
+        sessions=setup.sessions, rules=setup.rules, at=at, direction=direction
     )
     return session, "" if session else "closed"
-
-
-def _record_checkin(
-    *,
-    registration: Registration,
-    session: Session,
-    direction: str,
-    gate: str,
-    device: ScannerDevice | None,
-    user: AbstractBaseUser | None,
-    at: datetime.datetime,
-) -> tuple[CheckIn, str]:
-    done, already = (
-        (ScanResult.CHECKED_IN, ScanResult.ALREADY_CHECKED_IN)
-        if direction == Direction.IN
-        else (ScanResult.CHECKED_OUT, ScanResult.ALREADY_CHECKED_OUT)
-    )
-    for _attempt in range(2):
-        try:
-            with transaction.atomic():
-                checkin = CheckIn.objects.create(
-                    registration=registration,
-                    session=session,
-                    direction=direction,
-                    gate=gate,
-                    device=device,
-                    checked_by=user,
-                    scanned_at=at,
-                )
-            return checkin, done
-        except IntegrityError:
-            # Someone was first: report their check-in. If it was undone in between, try again.
-            existing = selectors.live_checkin(
-                registration_id=registration.pk, session_id=session.pk, direction=direction
-            )
-            if existing is not None:
-                return existing, already
-    raise IntegrityError("A check-in kept changing under this scan.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1142,11 +1116,15 @@ def create_scanner_device(
 
 
 def revoke_scanner_device(*, device_id: int, now: datetime.datetime | None = None) -> bool:
-    """Revoke a device (idempotent); its next request is refused with 401."""
+    """Revoke a device (idempotent); its next request is refused with 401 (with a per-process
+    cache, requests to other processes within selectors.SCAN_CACHE_SECONDS)."""
     now = now or timezone.now()
-    return bool(
-        ScannerDevice.objects.filter(pk=device_id, revoked_at__isnull=True).update(revoked_at=now)
+    revoked = ScannerDevice.objects.filter(pk=device_id, revoked_at__isnull=True).update(
+        revoked_at=now
     )
+    token_hash = ScannerDevice.objects.filter(pk=device_id).values_list("token_hash", flat=True)
+    cache.delete_many([selectors.device_cache_key(digest) for digest in token_hash])
+    return bool(revoked)
 
 
 def authenticate_device(
@@ -1161,4 +1139,8 @@ def authenticate_device(
     if device.last_used_at is None or now - device.last_used_at > DEVICE_TOUCH_INTERVAL:
         ScannerDevice.objects.filter(pk=device.pk).update(last_used_at=now)
         device.last_used_at = now
+        # Else the cached row, still with the old time, would touch it again at every request.
+        cache.set(
+            selectors.device_cache_key(device.token_hash), device, selectors.SCAN_CACHE_SECONDS
+        )
     return device

@@ -19,11 +19,13 @@ from events.admin_views import (
     AttendanceIndexView,
     AttendanceView,
     CancelRegistrationView,
+    RecordExcusalView,
     RestoreRegistrationView,
     RevokeScannerDeviceView,
     ScanLogIndexView,
     ScannerDeviceCreateView,
     ScannerDeviceIndexView,
+    WithdrawExcusalView,
     scanned_name,
 )
 from events.coordination_views import PERMISSION as COORDINATION_PERMISSION
@@ -412,6 +414,16 @@ class AttendanceViewSet(ViewSet):
                 "<int:event_id>/",
                 AttendanceView.as_view(index_url_name=self.get_url_name("index")),
                 name="event",
+            ),
+            path(
+                "<int:event_id>/sessions/<int:session_id>/excusals/",
+                RecordExcusalView.as_view(attendance_url_name=self.get_url_name("event")),
+                name="record_excusal",
+            ),
+            path(
+                "<int:event_id>/sessions/<int:session_id>/excusals/<int:registration_id>/withdraw/",
+                WithdrawExcusalView.as_view(attendance_url_name=self.get_url_name("event")),
+                name="withdraw_excusal",
             ),
         ]
 

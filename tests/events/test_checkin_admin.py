@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events import services
-from events.models import EventStaff, EventStaffRole, ScannerDevice
+from events.models import EventStaff, EventStaffRole, Excusal, ScannerDevice
 from tests.events.test_checkin import class_with_two_sessions, confirmed, nonce, token
 from tests.events.test_checkin_api import running_fair
 from tests.events.test_registration import make_worker
@@ -217,6 +217,62 @@ def test_the_attendance_page_is_for_the_events_organisers(client, django_user_mo
     assert client.get(reverse("attendance:event", args=[fair.pk])).status_code == 404
     index = client.get(reverse("attendance:index")).content.decode()
     assert fair.title not in index
+
+
+def test_an_organiser_records_and_withdraws_excused_absences(client, django_user_model):
+    event, morning, afternoon = class_with_two_sessions()
+    organiser = member(
+        django_user_model, "teacher", "Organisers", event=event, role=EventStaffRole.ORGANISER
+    )
+    away = confirmed(event, make_worker(name="李秀英"))
+    stranger = confirmed(class_with_two_sessions()[0])
+    client.force_login(organiser)
+    page_url = reverse("attendance:event", args=[event.pk])
+    record_url = reverse("attendance:record_excusal", args=[event.pk, afternoon.pk])
+
+    page = client.get(page_url, {"session": afternoon.pk}).content.decode()
+    no_reason = client.post(record_url, {"registration": away.pk, "reason": "  "})
+    foreign = client.post(record_url, {"registration": stranger.pk, "reason": "病假"})
+    recorded = client.post(record_url, {"registration": away.pk, "reason": "病假"})
+
+    assert "李*英" in page.split('id="excusal-form"')[1] and "李秀英" not in page
+    assert no_reason.status_code == foreign.status_code == recorded.status_code == 302
+    assert recorded.url == f"{page_url}?session={afternoon.pk}"
+    excusal = Excusal.objects.get()
+    assert (excusal.registration, excusal.session, excusal.reason) == (away, afternoon, "病假")
+    assert excusal.recorded_by == organiser
+    listed = client.get(page_url, {"session": afternoon.pk}).content.decode()
+    assert "病假" in listed.split('id="excusals"')[1].split("</table>")[0]
+    morning_list = client.get(page_url, {"session": morning.pk}).content.decode()
+    assert "病假" not in morning_list.split('id="excusals"')[1].split("</table>")[0]
+
+    withdraw_url = reverse("attendance:withdraw_excusal", args=[event.pk, afternoon.pk, away.pk])
+    assert client.get(withdraw_url).status_code == 405
+    assert client.post(withdraw_url).status_code == 302
+    assert not Excusal.objects.exists()
+
+
+def test_only_the_events_organisers_record_excused_absences(client, django_user_model, fair):
+    event, _morning, afternoon = class_with_two_sessions()
+    away = confirmed(event)
+    services.excuse_absence(
+        registration_id=away.pk, session_id=afternoon.pk, reason="病假", by=None
+    )
+    other = member(django_user_model, "other", "Organisers", event=fair, role="organiser")
+    scanner = member(django_user_model, "gate", "Scanners", event=event, role="scanner")
+    record_url = reverse("attendance:record_excusal", args=[event.pk, afternoon.pk])
+    withdraw_url = reverse("attendance:withdraw_excusal", args=[event.pk, afternoon.pk, away.pk])
+
+    for user in (other, scanner):
+        client.force_login(user)
+        record = client.post(record_url, {"registration": away.pk, "reason": "事假"})
+        assert (record.status_code, client.post(withdraw_url).status_code) == (404, 404)
+
+    assert Excusal.objects.get().reason == "病假"
+    client.force_login(other)
+    # The session must belong to the event in the URL.
+    mine = reverse("attendance:record_excusal", args=[fair.pk, afternoon.pk])
+    assert client.post(mine, {"registration": away.pk, "reason": "事假"}).status_code == 404
 
 
 def test_a_device_page_never_puts_the_token_in_a_url(client, organiser, fair):
