@@ -149,16 +149,12 @@ class ScannerDeviceForm(forms.Form):
         self.fields["event"].queryset = selectors.organised_events(user=user).order_by("-starts_at")
 
 
-class ScannerDeviceIndexView(IndexView):
-    """Devices of the user's events; no edit, copy or delete: a device is only ever revoked."""
+class NoGenericEditingMixin:
+    """For listings whose rows change only through service actions (cancel, revoke) or never:
+    no add, edit, copy, delete or inspect links."""
 
-    def get_base_queryset(self):
-        return (
-            super()
-            .get_base_queryset()
-            .filter(event__in=selectors.organised_events(user=self.request.user))
-            .select_related("event")
-        )
+    def get_add_url(self):
+        return None
 
     def get_edit_url(self, instance):
         return None
@@ -171,6 +167,18 @@ class ScannerDeviceIndexView(IndexView):
 
     def get_inspect_url(self, instance):
         return None
+
+
+class ScannerDeviceIndexView(NoGenericEditingMixin, IndexView):
+    """Devices of the user's events; no edit, copy or delete: a device is only ever revoked."""
+
+    def get_base_queryset(self):
+        return (
+            super()
+            .get_base_queryset()
+            .filter(event__in=selectors.organised_events(user=self.request.user))
+            .select_related("event")
+        )
 
     def get_list_more_buttons(self, instance):
         if instance.revoked_at is not None or not self.user_has_permission("change"):
@@ -253,7 +261,7 @@ class RevokeScannerDeviceView(
         return redirect(self.index_url_name)
 
 
-class ScanLogIndexView(IndexView):
+class ScanLogIndexView(NoGenericEditingMixin, IndexView):
     """Every scan of the user's events, newest first; read-only."""
 
     def get_base_queryset(self):
@@ -263,21 +271,6 @@ class ScanLogIndexView(IndexView):
             .filter(event__in=selectors.organised_events(user=self.request.user))
             .select_related("event", "session", "registration__worker", "device", "user")
         )
-
-    def get_add_url(self):
-        return None
-
-    def get_edit_url(self, instance):
-        return None
-
-    def get_copy_url(self, instance):
-        return None
-
-    def get_delete_url(self, instance):
-        return None
-
-    def get_inspect_url(self, instance):
-        return None
 
 
 def scanned_name(scan: ScanLog) -> str:

@@ -229,6 +229,10 @@ class _Full(Exception):
 # Registering -------------------------------------------------------------------------------------
 
 
+# Refusals that only concern the online registration window.
+WINDOW_REFUSALS = ("not_open_yet", "closed")
+
+
 def register(
     *,
     event_id: int,
@@ -236,10 +240,14 @@ def register(
     channel: str,
     created_by: AbstractBaseUser | None = None,
     now: datetime.datetime | None = None,
+    outside_window: bool = False,
 ) -> RegistrationResult:
     """Register a worker: confirmed while seats last, then waitlisted (or refused when the event
     has no waiting list). Registering twice returns the first registration; a cancelled one is
-    reactivated through the same seat check. Raises RegistrationRefused with the reason."""
+    reactivated through the same seat check. Raises RegistrationRefused with the reason.
+
+    outside_window lets an organiser register someone at the gate before or after the online
+    registration window; everything else (publication, capacity, eligibility) still applies."""
     now = now or timezone.now()
     mine = Registration.objects.filter(event_id=OuterRef("pk"), worker_id=worker_id)
     event = (
@@ -255,7 +263,11 @@ def register(
         if event.existing_status != RegistrationStatus.CANCELLED:
             existing = Registration.objects.get(pk=event.existing_id)
             return _result(existing, RegistrationOutcome.ALREADY_REGISTERED)
-    check_window(event=event, now=now)
+    try:
+        check_window(event=event, now=now)
+    except RegistrationRefused as refused:
+        if not (outside_window and refused.code in WINDOW_REFUSALS):
+            raise
     worker = Worker.objects.select_related("hukou_region").get(pk=worker_id)
     check_eligibility(event=event, worker=worker)
     existing = Registration.objects.get(pk=event.existing_id) if event.existing_id else None
@@ -1020,7 +1032,15 @@ def register_walk_in(
             )
         except DuplicateWorker as duplicate:
             worker = duplicate.existing  # recorded by another gate a moment ago
-    registration = _register_at_gate(event=event, worker=worker, user=user, now=now).registration
+    # A job fair on its day takes people at the gate whatever the online window said.
+    registration = register(
+        event_id=event.pk,
+        worker_id=worker.pk,
+        channel=RegistrationChannel.WALK_IN,
+        created_by=user,
+        now=now,
+        outside_window=event.kind == EventKind.JOB_FAIR,
+    ).registration
     return check_in(
         event_id=event_id,
         registration_id=registration.pk,
@@ -1030,44 +1050,6 @@ def register_walk_in(
         user=user,
         now=now,
     )
-
-
-def _register_at_gate(
-    *, event: Event, worker: Worker, user: AbstractBaseUser, now: datetime.datetime
-) -> RegistrationResult:
-    try:
-        return register(
-            event_id=event.pk,
-            worker_id=worker.pk,
-            channel=RegistrationChannel.WALK_IN,
-            created_by=user,
-            now=now,
-        )
-    except RegistrationRefused as refused:
-        if event.kind != EventKind.JOB_FAIR or refused.code not in ("not_open_yet", "closed"):
-            raise
-    # A job fair on its day: the same seat logic as register(), without the window check.
-    existing = Registration.objects.filter(event=event, worker=worker).first()
-    if existing is not None and existing.status != RegistrationStatus.CANCELLED:
-        return _result(existing, RegistrationOutcome.ALREADY_REGISTERED)
-    place = _Place(
-        event=event,
-        worker=worker,
-        existing=existing,
-        channel=RegistrationChannel.WALK_IN,
-        created_by=user,
-        now=now,
-    )
-    try:
-        if event.capacity is None or event.seats_taken < event.capacity:
-            try:
-                return place.confirm()
-            except _Full:
-                pass
-        return place.wait()
-    except (IntegrityError, _NothingToDo):
-        registration = Registration.objects.get(event=event, worker=worker)
-        return _result(registration, RegistrationOutcome.ALREADY_REGISTERED)
 
 
 def excuse_absence(

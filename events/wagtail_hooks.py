@@ -19,6 +19,7 @@ from events.admin_views import (
     AttendanceIndexView,
     AttendanceView,
     CancelRegistrationView,
+    NoGenericEditingMixin,
     RecordExcusalView,
     RestoreRegistrationView,
     RevokeScannerDeviceView,
@@ -195,24 +196,12 @@ class EventsGroup(SnippetViewSetGroup):
 register_snippet(EventsGroup)
 
 
-class RegistrationIndexView(IndexView):
+class RegistrationIndexView(NoGenericEditingMixin, IndexView):
     """Registrations are changed only through the cancel and restore actions (events.services),
     never through a generic edit form: no add, edit, copy or delete links."""
 
     def get_queryset(self):
         return super().get_queryset().select_related("event", "worker")
-
-    def get_add_url(self):
-        return None
-
-    def get_edit_url(self, instance):
-        return None
-
-    def get_copy_url(self, instance):
-        return None
-
-    def get_delete_url(self, instance):
-        return None
 
     def get_list_more_buttons(self, instance):
         if not self.user_has_permission("change"):

@@ -113,3 +113,19 @@ def admin_client(client, superuser):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def redis_broker():
+    """The Celery broker (Redis) of the test settings, emptied before and after the test."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.skip(f"Redis is not reachable at {settings.CELERY_BROKER_URL}: {error}")
+    client.flushdb()
+    yield
+    client.flushdb()

@@ -1,44 +1,21 @@
 """A real Celery worker, on Redis, runs the scheduled-publishing task end to end."""
 
 import datetime
-import time
 
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.utils import timezone
 
 from cms.tasks import publish_scheduled
 from config.celery import app
 from events.models import Event
 from tests.factories import EventFactory
+from tests.support.waiting import wait_until
 
 pytestmark = [
     pytest.mark.services,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def redis_broker():
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as error:
-        pytest.skip(f"Redis is not reachable at {settings.CELERY_BROKER_URL}: {error}")
-    client.flushdb()
-    yield
-    client.flushdb()
-
-
-def wait_until(predicate, *, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
 
 
 def test_worker_publishes_a_scheduled_event(redis_broker):

@@ -4,10 +4,8 @@ worker on Redis delivering them end to end."""
 import datetime
 import json
 import re
-import time
 
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +16,7 @@ from events import services, tickets
 from events.models import Event, Registration
 from events.tasks import send_event_reminders_task
 from tests.events.test_registration import join, make_worker, open_event
+from tests.support.waiting import wait_until
 from trainees.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db
@@ -136,27 +135,6 @@ def test_the_reminder_task_runs_the_service_and_beat_schedules_it(now):
 
 
 # A real worker -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_broker():
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as error:
-        pytest.skip(f"Redis is not reachable at {settings.CELERY_BROKER_URL}: {error}")
-    client.flushdb()
-    yield
-    client.flushdb()
-
-
-def wait_until(predicate, *, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
 
 
 @pytest.mark.services
