@@ -42,7 +42,7 @@ from events.models import (
     ScannerDevice,
     Session,
 )
-from trainees.models import Region, RegionLevel, Worker, level_for_code
+from trainees.models import Region, Worker, code_covers
 
 
 @dataclass(frozen=True)
@@ -196,25 +196,6 @@ def event_kind_choices() -> list[tuple[str, str]]:
 
 # Registrations and tickets -----------------------------------------------------------------------
 
-REGION_PREFIX_LENGTH = {
-    RegionLevel.CITY: 4,
-    RegionLevel.COUNTY: 6,
-    RegionLevel.TOWNSHIP: 9,
-    RegionLevel.VILLAGE: 12,
-}
-
-
-def region_code_prefix(*, code: str) -> str:
-    """The part of a 12-digit division code that every division inside it shares.
-
-    Taken by level rather than by stripping zeros: township 450102010 ends in a zero of its own.
-    """
-    return code[: REGION_PREFIX_LENGTH[level_for_code(code)]]
-
-
-def region_covers(*, region_code: str, hukou_code: str | None) -> bool:
-    return bool(hukou_code) and hukou_code.startswith(region_code_prefix(code=region_code))
-
 
 def _earlier_waiting_count() -> Subquery:
     earlier = (
@@ -307,7 +288,7 @@ def can_view_ticket(*, user, registration: Registration) -> bool:
     if hukou is None:
         return False
     codes = Region.objects.filter(coordinators__user=user).values_list("code", flat=True)
-    return any(region_covers(region_code=code, hukou_code=hukou.code) for code in codes)
+    return any(code_covers(region_code=code, code=hukou.code) for code in codes)
 
 
 def ticket_registration(*, user, registration_id: int) -> Registration | None:

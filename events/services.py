@@ -44,7 +44,7 @@ from events.models import (
     ScanResult,
     Session,
 )
-from events.selectors import region_covers, waitlist_position
+from events.selectors import waitlist_position
 from trainees import id_numbers
 from trainees.models import (
     ConsentMethod,
@@ -53,6 +53,7 @@ from trainees.models import (
     SpecialGroup,
     Worker,
     WorkerSpecialGroup,
+    code_covers,
 )
 from trainees.phones import normalise_mobile
 from trainees.services.identity import DuplicateWorker, WorkerDetails, create_worker, find_worker
@@ -162,7 +163,7 @@ def check_eligibility(*, event: Event, worker: Worker) -> None:
                 % {"region": region.name},
                 code="region_unknown",
             )
-        if not region_covers(region_code=region.code, hukou_code=worker.hukou_region.code):
+        if not code_covers(region_code=region.code, code=worker.hukou_region.code):
             raise RegistrationRefused(
                 _("This class is only for people with household registration in %(region)s.")
                 % {"region": region.name},
