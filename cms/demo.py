@@ -29,6 +29,7 @@ from events.models import (
     BoothStatus,
     Campaign,
     Employer,
+    EmployerCheckIn,
     EmployerSize,
     EmploymentType,
     Event,
@@ -519,10 +520,7 @@ def seed_fairs(
             booths = []
             for n, employer in enumerate(attending, start=1):
                 zone = "A区 本地企业" if employer in local else "B区 综合岗位"
-                if past:
-                    status = BoothStatus.NO_SHOW if n % 7 == 0 else BoothStatus.PRESENT
-                else:
-                    status = BoothStatus.APPLIED if n % 5 == 0 else BoothStatus.CONFIRMED
+                status = BoothStatus.APPLIED if n % 5 == 0 and not past else BoothStatus.CONFIRMED
                 booths.append(
                     Booth(employer=employer, number=f"{zone[0]}{n:02d}", zone=zone, status=status)
                 )
@@ -550,6 +548,13 @@ def seed_fairs(
             )
             event.save()
             _publish(event)
+            if past:
+                # Past fairs: every seventh employer did not come.
+                EmployerCheckIn.objects.bulk_create(
+                    EmployerCheckIn(event=event, employer=booth.employer)
+                    for n, booth in enumerate(event.booths.all(), start=1)
+                    if n % 7
+                )
         fairs.append((event, created))
         for booth in event.booths.all():
             if booth.status != BoothStatus.CANCELLED:

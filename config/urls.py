@@ -13,6 +13,7 @@ urlpatterns = [
     path("search/", cms_views.search, name="search"),
     path("account/", include("trainees.urls")),
     path("my/", include("events.urls")),
+    path("api/statistics/", include("events.reports.api_urls")),
     path("api/", include("events.api_urls")),
     path("scan/", include("events.scanner_urls")),
     path("healthz", cms_views.healthz, name="healthz"),

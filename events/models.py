@@ -2,7 +2,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -248,6 +248,15 @@ class Event(
     early_leave_minutes = models.PositiveSmallIntegerField(
         _("left early when signing out more than (minutes before the end)"), default=15
     )
+    attendance_threshold = models.PositiveSmallIntegerField(
+        _("minimum attendance (%)"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "A trainee completes the class with at least this share of the sessions held "
+            "(excused absences not counted); below it the statistics warn."
+        ),
+    )
 
     trade = models.CharField(
         _("trade"), max_length=100, blank=True, help_text=_("职业(工种), e.g. 焊工")
@@ -291,6 +300,9 @@ class Event(
         ordering = ["starts_at"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
+        permissions = [
+            ("view_statistics", _("Can view the statistics of every event and campaign")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gte=models.F("starts_at")),
@@ -391,10 +403,11 @@ class Session(Orderable):
 
 
 class BoothStatus(models.TextChoices):
+    """The booking. Whether the employer came is recorded on the day (EmployerCheckIn), not here:
+    booths are saved with the event's revisions, and publishing an older draft would undo it."""
+
     APPLIED = "applied", _("Applied")
     CONFIRMED = "confirmed", _("Confirmed")
-    PRESENT = "present", _("Present on the day")
-    NO_SHOW = "no_show", _("Did not come")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -845,3 +858,262 @@ class Excusal(models.Model):
 
     def __str__(self) -> str:
         return self.reason
+
+
+# Statistics, official sheets and exports ---------------------------------------------------------
+# (events/reports/: selectors, services and sheets; docs/statistics.md)
+
+
+class EmployerCheckIn(models.Model):
+    """An employer came to its booth at a fair (参会企业到场): one row per employer and fair."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="employer_checkins")
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("employer present")
+        verbose_name_plural = _("employers present")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "employer"], name="one_employer_checkin_per_fair"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.employer)
+
+
+class ManualFigureKind(models.TextChoices):
+    """Figures only people know. Entered with a reason and reported as entered, never computed."""
+
+    LEAFLETS = "leaflets", _("Policy leaflets handed out")
+    LIVESTREAM_VIEWS = "livestream_views", _("Livestream views")
+    CONSULTATIONS = "consultations", _("People advised on site")
+    CVS = "cvs", _("CVs handed in")
+    HIRED_ON_SITE = "hired_on_site", _("Hired on the spot")
+
+
+class ManualFigure(models.Model):
+    """One entry of a figure. A correction is a new entry: the latest one counts, the earlier
+    ones stay visible with their reasons."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="manual_figures")
+    kind = models.CharField(_("figure"), max_length=20, choices=ManualFigureKind.choices)
+    value = models.PositiveIntegerField(_("value"))
+    reason = models.CharField(
+        _("source or reason"),
+        max_length=200,
+        help_text=_("e.g. 按发放登记表统计 or 直播平台后台数据"),
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-entered_at", "-pk"]
+        verbose_name = _("figure entered by hand")
+        verbose_name_plural = _("figures entered by hand")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class Intention(models.Model):
+    """达成(初步)就业意向: a person at a fair and an employer there agreed to go further."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="intentions"
+    )
+    employer = models.ForeignKey(
+        Employer, verbose_name=_("employer"), on_delete=models.PROTECT, related_name="+"
+    )
+    job = models.ForeignKey(
+        JobListing,
+        verbose_name=_("job"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        verbose_name = _("job intention")
+        verbose_name_plural = _("job intentions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "employer"], name="one_intention_per_person_and_employer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration.worker} · {self.employer}"
+
+
+class AssessmentOutcome(models.TextChoices):
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", pgettext_lazy("assessment", "Failed")
+    ABSENT = "absent", _("Did not sit the assessment")
+
+
+class Assessment(models.Model):
+    """The end-of-class assessment (结业考核) of one trainee, entered by an organiser."""
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, related_name="assessment"
+    )
+    outcome = models.CharField(_("assessment"), max_length=10, choices=AssessmentOutcome.choices)
+    certificate_number = models.CharField(_("certificate number"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+
+    def __str__(self) -> str:
+        return str(self.get_outcome_display())
+
+
+class SubsidyClaim(models.Model):
+    """A training subsidy filed for one trainee's class. One per worker and year: a worker who
+    already had a subsidised class that year is not eligible again (docs/statistics.md)."""
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.PROTECT, related_name="subsidy_claim"
+    )
+    worker = models.ForeignKey("trainees.Worker", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subsidy claim")
+        verbose_name_plural = _("subsidy claims")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["worker", "year"], name="one_subsidy_per_worker_and_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} · {self.worker}"
+
+
+class EventSummary(models.Model):
+    """An event's headline figures as last computed (events.reports.selectors.event_figures),
+    so that a campaign overview adds up rows instead of recounting every check-in."""
+
+    event = models.OneToOneField(
+        Event, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    figures = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("event summary")
+        verbose_name_plural = _("event summaries")
+
+    def __str__(self) -> str:
+        return f"{self.event} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+def export_storage():
+    """Exports hold personal data: a storage of their own, outside the public media files."""
+    from django.core.files.storage import storages
+
+    return storages["exports"]
+
+
+class ExportKind(models.TextChoices):
+    ROSTER = "roster", _("Roster")
+    ATTENDANCE = "attendance", _("Attendance sheet")
+    FAIR_SUMMARY = "fair_summary", _("Fair summary report")
+    REGISTRATIONS = "registrations", _("Registrations")
+    SCAN_LOG = "scan_log", _("Scan log")
+
+
+class ExportFormat(models.TextChoices):
+    XLSX = "xlsx", _("Excel workbook (.xlsx)")
+    CSV = "csv", _("CSV (Excel opens it)")
+    PDF = "pdf", _("PDF for printing")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Being written")
+    DONE = "done", _("Ready")
+    FAILED = "failed", pgettext_lazy("export", "Failed")
+
+
+class ExportJob(models.Model):
+    """A large export written by a Celery worker; only the person who asked may download it,
+    and the file is deleted after EXPORT_RETENTION (events.reports.services)."""
+
+    kind = models.CharField(_("export"), max_length=20, choices=ExportKind.choices)
+    file_format = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.CASCADE)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    # What the requester could see when asking, so that the worker writes no more than that.
+    full_id_numbers = models.BooleanField(default=False)
+    special_groups = models.BooleanField(default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(storage=export_storage, upload_to="%Y/%m/", blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.event}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
+
+
+class StatisticsClient(models.Model):
+    """Another system of the bureau reading the statistics API with a bearer token; it sees
+    aggregate figures only. The token is shown once; only its SHA-256 is stored."""
+
+    name = models.CharField(_("system"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("statistics API client")
+        verbose_name_plural = _("statistics API clients")
+
+    def __str__(self) -> str:
+        return self.name

@@ -525,15 +525,27 @@ def scan_counters(
 def arrivals_per_quarter(
     *, session: Session, rules: AttendanceRules, now: datetime.datetime | None = None
 ) -> list[tuple[datetime.datetime, int]]:
-    """Sign-ins per 15 minutes of local time, zeros included, from the quarter in which the
-    window opens to the last arrival or now, whichever is later (never past the window). One
-    query reading one timestamp per sign-in."""
-    now = now or timezone.now()
+    """Sign-ins per 15 minutes of local time, zeros included (quarter_buckets). One query
+    reading one timestamp per sign-in."""
     arrivals = list(
         CheckIn.objects.filter(
             session=session, direction=Direction.IN, undone_at__isnull=True
         ).values_list("scanned_at", flat=True)
     )
+    return quarter_buckets(session=session, rules=rules, arrivals=arrivals, now=now)
+
+
+def quarter_buckets(
+    *,
+    session: Session,
+    rules: AttendanceRules,
+    arrivals: list[datetime.datetime],
+    now: datetime.datetime | None = None,
+) -> list[tuple[datetime.datetime, int]]:
+    """Arrival times counted per 15 minutes of local time, zeros included, from the quarter in
+    which the session's window opens to the last arrival or now, whichever is later (never past
+    the window)."""
+    now = now or timezone.now()
     opens, closes = checkin_window(session=session, rules=rules)
     first = _quarter_floor(min([opens, *arrivals]))
     last_seen = max([min(now, closes), *arrivals])
@@ -611,6 +623,8 @@ class AttendanceMatrix:
     registrations: list[Registration]
     # (registration id, session id) -> status, for every confirmed registration and session
     cells: dict[tuple[int, int], AttendanceStatus]
+    # (registration id, session id) -> (live sign-in time, live sign-out time), either may be None
+    times: dict[tuple[int, int], tuple[datetime.datetime | None, datetime.datetime | None]]
 
     def row(self, registration: Registration) -> list[AttendanceStatus]:
         return [self.cells[registration.pk, session.pk] for session in self.sessions]
@@ -628,33 +642,54 @@ class AttendanceMatrix:
 
 def attendance_matrix(*, event: Event) -> AttendanceMatrix:
     """Every confirmed registration × every session of the event, in four queries."""
-    sessions = event_sessions(event_id=event.pk)
-    registrations = list(
-        Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED)
-        .select_related("worker")
+    return attendance_matrices(events=[event])[event.pk]
+
+
+def attendance_matrices(*, events: list[Event]) -> dict[int, AttendanceMatrix]:
+    """attendance_matrix for many events in four queries whatever their number and size. The
+    registrations come with their worker, assessment and subsidy claim (statistics use them)."""
+    by_id = {event.pk: event for event in events}
+    sessions: dict[int, list[Session]] = {pk: [] for pk in by_id}
+    for session in Session.objects.filter(event_id__in=by_id).order_by("starts_at", "pk"):
+        sessions[session.event_id].append(session)
+    registrations: dict[int, list[Registration]] = {pk: [] for pk in by_id}
+    for registration in (
+        Registration.objects.filter(event_id__in=by_id, status=RegistrationStatus.CONFIRMED)
+        .select_related("worker", "assessment", "subsidy_claim")
         .order_by("worker__name", "pk")
-    )
-    times: dict[tuple[int, int, str], datetime.datetime] = {}
+    ):
+        registrations[registration.event_id].append(registration)
+    moments: dict[tuple[int, int, str], datetime.datetime] = {}
     for registration_id, session_id, direction, scanned_at in CheckIn.objects.filter(
-        session__event=event, undone_at__isnull=True
+        session__event_id__in=by_id, undone_at__isnull=True
     ).values_list("registration_id", "session_id", "direction", "scanned_at"):
-        times[registration_id, session_id, direction] = scanned_at
+        moments[registration_id, session_id, direction] = scanned_at
     excused = set(
-        Excusal.objects.filter(session__event=event).values_list("registration_id", "session_id")
-    )
-    rules = attendance_rules(event=event)
-    cells = {
-        (registration.pk, session.pk): attendance_status(
-            session=session,
-            rules=rules,
-            signed_in=times.get((registration.pk, session.pk, Direction.IN)),
-            signed_out=times.get((registration.pk, session.pk, Direction.OUT)),
-            excused=(registration.pk, session.pk) in excused,
+        Excusal.objects.filter(session__event_id__in=by_id).values_list(
+            "registration_id", "session_id"
         )
-        for registration in registrations
-        for session in sessions
-    }
-    return AttendanceMatrix(sessions=sessions, registrations=registrations, cells=cells)
+    )
+    matrices = {}
+    for pk, event in by_id.items():
+        rules = attendance_rules(event=event)
+        cells, times = {}, {}
+        for registration in registrations[pk]:
+            for session in sessions[pk]:
+                key = (registration.pk, session.pk)
+                signed_in = moments.get((*key, Direction.IN))
+                signed_out = moments.get((*key, Direction.OUT))
+                times[key] = (signed_in, signed_out)
+                cells[key] = attendance_status(
+                    session=session,
+                    rules=rules,
+                    signed_in=signed_in,
+                    signed_out=signed_out,
+                    excused=key in excused,
+                )
+        matrices[pk] = AttendanceMatrix(
+            sessions=sessions[pk], registrations=registrations[pk], cells=cells, times=times
+        )
+    return matrices
 
 
 def search_registrations(*, event_id: int, query: str) -> list[Registration]:

@@ -8,3 +8,27 @@ def send_event_reminders_task() -> int:
     from events.services import queue_event_reminders
 
     return queue_event_reminders(now=timezone.now())
+
+
+@shared_task
+def refresh_event_summaries_task() -> int:
+    """Recount the figures of events in play for the campaign overview; idempotent."""
+    from events.reports.services import refresh_active_summaries
+
+    return refresh_active_summaries(now=timezone.now())
+
+
+@shared_task(acks_late=True, soft_time_limit=25 * 60, time_limit=30 * 60)
+def run_export_task(job_id: int) -> bool:
+    """Write a queued export; a second delivery of the same job finds it claimed and stops."""
+    from events.reports.services import run_export
+
+    return run_export(job_id=job_id)
+
+
+@shared_task
+def sweep_exports_task() -> dict[str, int]:
+    """Hand over exports the broker missed, fail abandoned ones, delete expired files."""
+    from events.reports.services import sweep_exports
+
+    return sweep_exports(now=timezone.now())

@@ -14,7 +14,6 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from events import selectors
 from events.admin_views import (
     AttendanceIndexView,
     AttendanceView,
@@ -42,6 +41,12 @@ from events.models import (
     RegistrationStatus,
     ScanLog,
     ScannerDevice,
+)
+from events.reports.admin_views import (
+    StatisticsClientViewSet,
+    StatisticsViewSet,
+    organises_any_event,
+    statistics_menu,
 )
 
 
@@ -384,7 +389,7 @@ class ScanLogViewSet(ModelViewSet):
 
 class _OrganiserMenuItem(AdminMenuItem):
     def is_shown(self, request) -> bool:
-        return selectors.organised_events(user=request.user).exists()
+        return organises_any_event(request)
 
 
 class AttendanceViewSet(ViewSet):
@@ -462,3 +467,23 @@ def register_coordination_menu_item():
         icon_name="group",
         order=250,
     )
+
+
+# Statistics: per-event statistics and sheets, training attendance, the campaign overview, the
+# user's exports and the statistics API's clients (events/reports/).
+statistics_clients = StatisticsClientViewSet("statistics_clients")
+
+
+@hooks.register("register_admin_viewset")
+def register_statistics_viewset():
+    return StatisticsViewSet("statistics")
+
+
+@hooks.register("register_admin_viewset")
+def register_statistics_clients_viewset():
+    return statistics_clients
+
+
+@hooks.register("register_admin_menu_item")
+def register_statistics_menu():
+    return statistics_menu(statistics_clients)

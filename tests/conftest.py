@@ -61,6 +61,18 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _exports_root(settings, tmp_path):
+    """Export files too: a temporary directory, never the project's private/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "exports")},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the site's default language, whatever the previous one activated."""
     translation.activate("zh-hans")

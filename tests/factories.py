@@ -6,11 +6,12 @@ site sees them; ``publish(obj)`` goes through Wagtail's revision machinery inste
 """
 
 import datetime
+import itertools
 import zoneinfo
 
 import factory
 from django.utils import timezone
-from stdnum.cn import uscc
+from stdnum.cn import ric, uscc
 
 from events.models import (
     Benefit,
@@ -24,7 +25,8 @@ from events.models import (
     JobListing,
     Session,
 )
-from trainees.models import Region, RegionLevel
+from trainees.models import Region, RegionLevel, Worker, WorkerSpecialGroup
+from trainees.services.identity import apply_id_number
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 XINGNING = "450102000000"  # 兴宁区
@@ -207,3 +209,67 @@ class JobListingFactory(factory.django.DjangoModelFactory):
             return
         obj.fairs.set(extracted)
         obj.save()
+
+
+_serials = itertools.count(1)
+
+
+def id_number_for(birth_date: datetime.date, *, county: str = "450100", sex: str = "") -> str:
+    """A valid 18-character ID number for a birth date (450100, 南宁市, existed in every year);
+    sex "M" or "F" picks the parity of the 17th digit, as GB 11643 has it."""
+    serial = next(_serials) % 500 * 2 + (
+        1 if sex == "M" else 0 if sex == "F" else next(_serials) % 2
+    )
+    body = f"{county}{birth_date:%Y%m%d}{serial:03d}"
+    return body + ric.calc_check_digit(body + "0")  # the function skips the last character
+
+
+def make_worker(
+    *,
+    name: str = "张三丰",
+    birth_date: datetime.date | None = None,
+    sex: str = "",
+    id_county: str = "450100",
+    hukou: Region | None = None,
+    education: str = "",
+    user=None,
+    groups=(),
+) -> Worker:
+    """A worker with a fresh mobile number; with a birth date, an ID number (encrypted, masked,
+    with the birth date, sex and issuing county derived from it, as the services store it)."""
+    worker = Worker(
+        name=name,
+        phone=f"139{next(_serials):08d}",
+        hukou_region=hukou,
+        education=education,
+        user=user,
+    )
+    if birth_date is not None:
+        apply_id_number(worker, id_number_for(birth_date, county=id_county, sex=sex))
+    worker.save()
+    for group in groups:
+        WorkerSpecialGroup.objects.create(worker=worker, group=group)
+    return worker
+
+
+def village(code: str, name: str = "") -> Region:
+    """A township or village under 兴宁区 with the given 12-digit code (its township too)."""
+    level = RegionLevel.TOWNSHIP if code.endswith("000") else RegionLevel.VILLAGE
+    parent = (
+        county(code[:6] + "000000") if level == RegionLevel.TOWNSHIP else village(code[:9] + "000")
+    )
+    return RegionFactory(code=code, level=level, name=name or code, parent=parent)
+
+
+def staff_member(username: str, *groups: str, event=None, role: str = ""):
+    """A staff account in the named groups; with an event, also its organiser or scanner."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from events.models import EventStaff
+
+    user = get_user_model().objects.create_user(username=username, password="password")
+    user.groups.add(*Group.objects.filter(name__in=groups))
+    if event is not None:
+        EventStaff.objects.create(event=event, user=user, role=role)
+    return user

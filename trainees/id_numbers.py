@@ -65,3 +65,8 @@ def parse(value: str) -> IdFacts:
 def mask(number: str) -> str:
     """450102********1234: the issuing county and the last four, nothing that dates a person."""
     return number[:6] + "*" * 8 + number[-4:] if len(number) == 18 else ""
+
+
+def age_on(birth_date: datetime.date, day: datetime.date) -> int:
+    """Completed years of age on `day`."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))

@@ -31,6 +31,23 @@ def county_choices() -> list[tuple[str, str]]:
     return choices
 
 
+DIVISION_NAMES_CACHE_KEY = "trainees:division-names"
+
+
+def division_names() -> dict[str, str]:
+    """Name by code of every county and township: what statistics group people by. Cached like
+    county_choices (regions change a few times a year, through import_regions)."""
+    names = cache.get(DIVISION_NAMES_CACHE_KEY)
+    if names is None:
+        names = dict(
+            Region.objects.filter(level__in=[RegionLevel.COUNTY, RegionLevel.TOWNSHIP]).values_list(
+                "code", "name"
+            )
+        )
+        cache.set(DIVISION_NAMES_CACHE_KEY, names, 60 * 10)
+    return names
+
+
 # Sign-in, profile and data rights (worker side).
 
 
@@ -147,9 +164,12 @@ def coordinator_scope_q(*, user: AbstractBaseUser | AnonymousUser) -> Q:
 
 def regions_in_scope(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Region]:
     """The townships and villages of the user's scope: where the user may place a worker."""
-    return Region.objects.filter(
-        _prefix_q(scope_prefixes(user=user), field="code"), level__in=WORKER_REGION_LEVELS
-    )
+    return regions_within(prefixes=scope_prefixes(user=user))
+
+
+def regions_within(*, prefixes: list[str] | None) -> QuerySet[Region]:
+    """Townships and villages under these code prefixes (None: all of them)."""
+    return Region.objects.filter(_prefix_q(prefixes, field="code"), level__in=WORKER_REGION_LEVELS)
 
 
 def workers_in_scope(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Worker]:
@@ -178,6 +198,11 @@ class TownshipCoverage:
 def village_coverage(*, user: AbstractBaseUser | AnonymousUser) -> list[TownshipCoverage]:
     """Registered workers per village of the user's scope, villages without workers included,
     grouped by township in code order. One query besides the scope: the count is a subquery."""
+    return coverage_within(prefixes=scope_prefixes(user=user))
+
+
+def coverage_within(*, prefixes: list[str] | None) -> list[TownshipCoverage]:
+    """village_coverage for the regions under these code prefixes (None: every region)."""
     counts = (
         Worker.objects.filter(hukou_region=OuterRef("pk"))
         .order_by()
@@ -186,7 +211,7 @@ def village_coverage(*, user: AbstractBaseUser | AnonymousUser) -> list[Township
         .values("n")
     )
     regions = (
-        regions_in_scope(user=user)
+        regions_within(prefixes=prefixes)
         .select_related("parent")
         .annotate(workers=Coalesce(Subquery(counts), 0))
         .order_by("code")

@@ -139,9 +139,18 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+# Exports hold personal data: they go to a directory that no web server serves (web and Celery
+# workers must share it), are downloaded through a permission-checked view and deleted after a day.
+CHUNFENG_PRIVATE_ROOT = Path(env("CHUNFENG_PRIVATE_ROOT", default=str(BASE_DIR / "private")))
+# Exports up to this many rows are written in the request; larger ones by a Celery worker.
+CHUNFENG_SYNC_EXPORT_ROWS = env.int("CHUNFENG_SYNC_EXPORT_ROWS", default=2000)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": CHUNFENG_PRIVATE_ROOT / "exports"},
+    },
 }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://chunfeng")}
@@ -191,6 +200,13 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "trainees.tasks.sweep_outbox_task", "schedule": 60},
     # Blank delivered sign-in codes in the outbox and drop old code rows.
     "purge-sign-in-data": {"task": "trainees.tasks.purge_sign_in_data_task", "schedule": 60 * 60},
+    # The campaign overview adds up per-event summaries; events in play are recounted.
+    "refresh-event-summaries": {
+        "task": "events.tasks.refresh_event_summaries_task",
+        "schedule": 5 * 60,
+    },
+    # Large exports: hand over what the broker missed, delete files older than a day.
+    "sweep-exports": {"task": "events.tasks.sweep_exports_task", "schedule": 60},
     # Registration reminders for events starting 24-48 h later; daily, at an hour fit for an SMS.
     "event-reminders": {
         "task": "events.tasks.send_event_reminders_task",

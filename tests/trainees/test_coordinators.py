@@ -144,6 +144,10 @@ def test_migration_creates_the_two_roles_with_their_permissions():
         "view_all_workers",
         "view_full_id_number",
         "view_special_groups",
+        # events.0011_statistics_roles: officers also read statistics and file subsidy claims.
+        "view_statistics",
+        "add_subsidyclaim",
+        "view_subsidyclaim",
     }
     assert Permission.objects.get(codename="view_all_workers").content_type.model == "worker"
 

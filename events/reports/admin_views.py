@@ -1,0 +1,753 @@
+"""Statistics screens in the Wagtail admin (docs/statistics.md). Thin: reads come from
+events.reports.selectors, writes go through events.reports.services.
+
+Who sees what: an event's statistics, training attendance and sheets are for the bureau
+(events.view_statistics), superusers and the event's organisers; an event outside those is a
+404, as if absent. Organisers record what happens on the day (employers present, figures
+entered by hand, job intentions, assessments); subsidy officers file subsidy claims. The
+campaign overview is for the bureau.
+"""
+
+import io
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView, View
+from wagtail.admin import messages
+from wagtail.admin.menu import Menu, SubmenuMenuItem
+from wagtail.admin.menu import MenuItem as AdminMenuItem
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.base import ViewSet
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from events import selectors as event_selectors
+from events.admin_views import NoGenericEditingMixin, _Breadcrumbs
+from events.models import (
+    AssessmentOutcome,
+    Campaign,
+    Event,
+    ExportFormat,
+    ExportJob,
+    ExportKind,
+    ExportStatus,
+    ManualFigure,
+    StatisticsClient,
+)
+from events.reports import charts, selectors, services, sheets, writers
+from trainees.selectors import county_choices
+
+CONTENT_TYPES = {
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.PDF: "application/pdf",
+}
+
+
+def organises_any_event(request) -> bool:
+    """Memoised per request: several menu items ask while the admin menu is drawn."""
+    if not hasattr(request, "_organises_any_event"):
+        request._organises_any_event = event_selectors.organised_events(user=request.user).exists()
+    return request._organises_any_event
+
+
+def may_use_statistics(request) -> bool:
+    return selectors.sees_every_event(user=request.user) or organises_any_event(request)
+
+
+class _EventMixin(_Breadcrumbs):
+    """The event from the URL, among those whose statistics the user may see (else 404)."""
+
+    index_label = gettext_lazy("Statistics")
+    index_url_name = "statistics:index"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.event = get_object_or_404(
+            selectors.statistics_events(user=request.user).select_related("region"),
+            pk=kwargs["event_id"],
+        )
+        self.organiser = event_selectors.can_organise(user=request.user, event_id=self.event.pk)
+
+    def back(self, name: str = "statistics:event", anchor: str = ""):
+        return redirect(reverse(name, args=[self.event.pk]) + (f"#{anchor}" if anchor else ""))
+
+    def require_organiser(self) -> None:
+        if not self.organiser:
+            raise PermissionDenied
+
+
+class StatisticsIndexView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
+    page_title = gettext_lazy("Statistics")
+    header_icon = "table"
+    template_name = "events/reports/index.html"
+    limit = 200
+
+    def dispatch(self, request, *args, **kwargs):
+        if not may_use_statistics(request):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        events = (
+            selectors.statistics_events(user=self.request.user)
+            .select_related("region")
+            .order_by("-starts_at", "-pk")
+        )
+        kind = self.request.GET.get("kind", "")
+        if kind in ("job_fair", "training"):
+            events = events.filter(kind=kind)
+        return super().get_context_data(
+            events=list(events[: self.limit]),
+            kind=kind,
+            overview=selectors.sees_every_event(user=self.request.user),
+            **kwargs,
+        )
+
+
+# One event ---------------------------------------------------------------------------------------
+
+
+class ManualFigureForm(forms.ModelForm):
+    class Meta:
+        model = ManualFigure
+        fields = ["kind", "value", "reason"]
+
+
+class IntentionForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Ticket code or mobile number"),
+        max_length=40,
+        help_text=gettext_lazy(
+            "The 10 characters under the QR code, or the 11-digit mobile number."
+        ),
+    )
+    employer = forms.TypedChoiceField(label=gettext_lazy("Employer"), coerce=int)
+    job = forms.TypedChoiceField(
+        label=gettext_lazy("Job (if known)"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, booths, jobs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employer"].choices = [
+            (booth.employer_id, f"{booth.number} {booth.employer.name}") for booth in booths
+        ]
+        self.fields["job"].choices = [("", "—")] + [
+            (job.pk, f"{job.employer.name} · {job.title}") for job in jobs
+        ]
+
+
+class EventStatisticsView(_EventMixin, WagtailAdminTemplateMixin, TemplateView):
+    header_icon = "table"
+    template_name = "events/reports/event.html"
+
+    def get_page_title(self):
+        return self.event.title
+
+    def get_page_subtitle(self):
+        return _("Statistics")
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        report = selectors.event_report(
+            events=Event.objects.filter(pk=self.event.pk),
+            event_id=self.event.pk,
+            special_groups=selectors.may_see_special_groups(user=user),
+        )
+        is_fair = not self.event.is_training
+        context = {
+            "event": report.event,
+            "report": report,
+            "charts": charts.event_charts(report),
+            "organiser": self.organiser,
+            "exports": _export_choices(self.event),
+            "full_id_numbers": selectors.may_see_full_id_numbers(user=user),
+        }
+        if self.organiser:
+            context["figure_form"] = ManualFigureForm()
+            if is_fair:
+                context["intentions"] = selectors.recent_intentions(event=self.event)
+                context["intention_form"] = IntentionForm(
+                    booths=report.booths, jobs=selectors.offered_jobs(event=self.event)
+                )
+        return super().get_context_data(**context, **kwargs)
+
+
+def _export_choices(event: Event) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(kind, label, formats) of the exports that make sense for this event."""
+    skip = ExportKind.FAIR_SUMMARY if event.is_training else ExportKind.ATTENDANCE
+    return [
+        (kind, ExportKind(kind).label, [(f, ExportFormat(f).label) for f in formats])
+        for kind, formats in sheets.FORMATS.items()
+        if kind != skip
+    ]
+
+
+class _EventAction(_EventMixin, View):
+    """A POST from the event's statistics page; back to it with a message."""
+
+    http_method_names = ["post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        self.require_organiser()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class MarkEmployersPresentView(_EventAction):
+    def post(self, request, *args, **kwargs):
+        ids = [int(value) for value in request.POST.getlist("employer") if value.isdigit()]
+        added = services.mark_employers_present(
+            event_id=self.event.pk, employer_ids=ids, by=request.user
+        )
+        messages.success(request, _("Employers recorded as present: %(count)s.") % {"count": added})
+        return self.back(anchor="employers")
+
+
+class UnmarkEmployerPresentView(_EventAction):
+    def post(self, request, *args, **kwargs):
+        if services.unmark_employer_present(
+            event_id=self.event.pk, employer_id=kwargs["employer_id"]
+        ):
+            messages.success(request, _("The employer is no longer recorded as present."))
+        return self.back(anchor="employers")
+
+
+class EnterFigureView(_EventAction):
+    def post(self, request, *args, **kwargs):
+        form = ManualFigureForm(request.POST)
+        if form.is_valid():
+            try:
+                entry = services.enter_figure(
+                    event_id=self.event.pk, by=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _error_messages(request, error)
+            else:
+                messages.success(request, _("Figure entered: %s") % entry)
+        else:
+            _form_messages(request, form)
+        return self.back(anchor="manual-figures")
+
+
+class RecordIntentionView(_EventAction):
+    def post(self, request, *args, **kwargs):
+        report_booths = selectors.booths_with_offers(event=self.event)
+        form = IntentionForm(
+            request.POST, booths=report_booths, jobs=selectors.offered_jobs(event=self.event)
+        )
+        if not form.is_valid():
+            _form_messages(request, form)
+            return self.back(anchor="intentions")
+        try:
+            result = services.record_intention(
+                event_id=self.event.pk,
+                code=form.cleaned_data["code"],
+                employer_id=form.cleaned_data["employer"],
+                job_id=form.cleaned_data["job"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            name = result.intention.registration.worker.masked_name
+            if result.created:
+                messages.success(request, _("Job intention recorded: %s") % name)
+            else:
+                messages.warning(request, _("This intention was already recorded: %s") % name)
+        return self.back(anchor="intentions")
+
+
+class WithdrawIntentionView(_EventAction):
+    def post(self, request, *args, **kwargs):
+        if services.withdraw_intention(event_id=self.event.pk, intention_id=kwargs["intention_id"]):
+            messages.success(request, _("Job intention deleted."))
+        return self.back(anchor="intentions")
+
+
+def _form_messages(request, form: forms.Form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+def _error_messages(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+# Training attendance -----------------------------------------------------------------------------
+
+
+class TrainingAttendanceView(_EventMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Trainees × sessions with times and status symbols, rates per trainee and session,
+    warnings under the threshold, the completion list and the subsidy-eligible list; the
+    assessment form for organisers and the claim form for subsidy officers."""
+
+    header_icon = "table"
+    template_name = "events/reports/training.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if not self.event.is_training:
+            raise Http404
+
+    def get_page_title(self):
+        return self.event.title
+
+    def get_page_subtitle(self):
+        return _("Training attendance")
+
+    def get_context_data(self, **kwargs):
+        attendance = selectors.class_attendance(events=[self.event])[self.event.pk]
+        symbols = sheets.mark_symbols()
+        rows = [
+            {
+                "row": row,
+                "cells": [sheets.attendance_cells(mark, symbols) for mark in row.marks],
+                "gap": services.eligibility_gap(row),
+            }
+            for row in attendance.rows
+        ]
+        return super().get_context_data(
+            event=self.event,
+            attendance=attendance,
+            rows=rows,
+            labels=sheets.session_labels(attendance.sessions),
+            totals=attendance.session_totals,
+            symbols=symbols,
+            organiser=self.organiser,
+            full_id_numbers=selectors.may_see_full_id_numbers(user=self.request.user),
+            may_file=selectors.may_file_subsidy_claims(user=self.request.user),
+            outcomes=AssessmentOutcome.choices,
+            exports=_export_choices(self.event),
+            chart=charts.session_attendance_chart(
+                attendance, labels=sheets.session_labels(attendance.sessions)
+            ),
+            **kwargs,
+        )
+
+
+class RecordAssessmentsView(_EventAction):
+    def post(self, request, *args, **kwargs):
+        entries = [
+            services.AssessmentEntry(
+                registration_id=int(registration_id),
+                outcome=request.POST.get(f"outcome-{registration_id}", ""),
+                certificate_number=request.POST.get(f"certificate-{registration_id}", ""),
+                seen=request.POST.get(f"seen-{registration_id}", ""),
+            )
+            for registration_id in request.POST.getlist("registration")
+            if registration_id.isdigit()
+        ]
+        result = services.record_assessments(
+            event_id=self.event.pk, entries=entries, by=request.user
+        )
+        if result.saved:
+            messages.success(request, _("Assessments saved: %(count)s.") % {"count": result.saved})
+        for registration in result.conflicts:
+            messages.error(
+                request,
+                _(
+                    "%(name)s: someone else changed this assessment meanwhile; yours was not "
+                    "saved. Check it and save again."
+                )
+                % {"name": registration.worker.masked_name},
+            )
+        return self.back("statistics:training", anchor="assessments")
+
+
+class FileSubsidyClaimsView(_EventMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not selectors.may_file_subsidy_claims(user=request.user):
+            raise PermissionDenied
+        ids = [int(value) for value in request.POST.getlist("registration") if value.isdigit()]
+        result = services.file_subsidy_claims(
+            event_id=self.event.pk, registration_ids=ids, by=request.user
+        )
+        if result.filed:
+            messages.success(
+                request, _("Subsidy claims filed: %(count)s.") % {"count": len(result.filed)}
+            )
+        for registration, reason in result.refused:
+            messages.error(request, f"{registration.worker.masked_name}: {reason}")
+        return self.back("statistics:training", anchor="eligible")
+
+
+# Exports -----------------------------------------------------------------------------------------
+
+
+class ExportView(_EventMixin, View):
+    """POST kind and format: a small export comes back at once, a large one becomes a job for a
+    Celery worker and the user goes to their exports page to watch it."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            export = services.export_request(
+                kind=request.POST.get("kind", ""),
+                file_format=request.POST.get("format", ""),
+                event=self.event,
+                user=request.user,
+            )
+        except ValidationError as error:
+            _error_messages(request, error)
+            return self.back()
+        if services.is_large(request=export):
+            services.queue_export(request=export, user=request.user)
+            messages.success(
+                request,
+                _("The export is being written; it appears here when ready."),
+            )
+            return redirect("statistics:exports")
+        document = sheets.build(request=export)
+        buffer = io.BytesIO()
+        rows = writers.write(document, file_format=export.file_format, out=buffer)
+        services.audit_export(request=export, user=request.user, rows=rows)
+        response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES[export.file_format])
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=document.filename(export.file_format)
+        )
+        add_never_cache_headers(response)
+        return response
+
+
+class ExportsView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
+    """The user's own export jobs, newest first; the page polls their progress."""
+
+    page_title = gettext_lazy("My exports")
+    header_icon = "download"
+    template_name = "events/reports/exports.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not may_use_statistics(request):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(jobs=_jobs(self.request.user), **kwargs)
+
+
+def _jobs(user) -> QuerySet[ExportJob]:
+    return ExportJob.objects.filter(requested_by=user).select_related("event")[:50]
+
+
+def export_status(request):
+    """JSON for the exports page: status and percent of the user's jobs."""
+    if not may_use_statistics(request):
+        raise PermissionDenied
+    data = {
+        "jobs": [
+            {
+                "id": job.pk,
+                "status": job.status,
+                "status_label": job.get_status_display(),
+                "percent": job.percent,
+                "download": reverse("statistics:export_download", args=[job.pk])
+                if job.status == ExportStatus.DONE
+                else "",
+            }
+            for job in _jobs(request.user)
+        ]
+    }
+    response = JsonResponse(data)
+    add_never_cache_headers(response)
+    return response
+
+
+def export_download(request, job_id: int):
+    """Only the person who asked for the export gets the file."""
+    job = get_object_or_404(
+        ExportJob, pk=job_id, requested_by=request.user, status=ExportStatus.DONE
+    )
+    if not job.file:
+        raise Http404
+    response = FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=job.filename,
+        content_type=CONTENT_TYPES[job.file_format],
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+# Campaign overview -------------------------------------------------------------------------------
+
+
+class OverviewForm(forms.Form):
+    campaign = forms.ModelChoiceField(
+        label=gettext_lazy("Campaign"), queryset=Campaign.objects.all(), required=False
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    county = forms.ChoiceField(label=gettext_lazy("County or district"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = [("", _("All"))] + county_choices()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            raise ValidationError(_("The end date cannot be before the start date."))
+        return cleaned
+
+    def filters(self) -> selectors.OverviewFilters:
+        if not self.is_valid():
+            return selectors.OverviewFilters()
+        data = self.cleaned_data
+        return selectors.OverviewFilters(
+            campaign=data["campaign"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            county_code=data["county"],
+        )
+
+
+class OverviewView(_Breadcrumbs, WagtailAdminTemplateMixin, FormView):
+    page_title = gettext_lazy("Campaign overview")
+    header_icon = "table"
+    template_name = "events/reports/overview.html"
+    form_class = OverviewForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not selectors.sees_every_event(user=request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {"data": self.request.GET or None}
+
+    def get(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_bound and not form.is_valid():
+            _form_messages(request, form)
+        overview = services.campaign_overview(filters=form.filters())
+        return self.render_to_response(
+            self.get_context_data(
+                form=form, overview=overview, charts=charts.overview_charts(overview)
+            )
+        )
+
+
+class RecountView(View):
+    """Recount the summaries of the overview's events now instead of waiting for beat."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not selectors.sees_every_event(user=request.user):
+            raise PermissionDenied
+        form = OverviewForm(request.POST)
+        events = selectors.overview_events(filters=form.filters())
+        counted = services.refresh_summaries(event_ids=events.values_list("pk", flat=True))
+        messages.success(request, _("Recounted %(count)s events.") % {"count": counted})
+        query = request.POST.get("query", "")
+        return redirect(reverse("statistics:overview") + (f"?{query}" if query else ""))
+
+
+# Statistics API clients --------------------------------------------------------------------------
+
+
+class StatisticsClientForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("System"),
+        max_length=100,
+        help_text=gettext_lazy("Which system of the bureau reads the statistics with this token."),
+    )
+
+
+class StatisticsClientCreateView(_Breadcrumbs, WagtailAdminTemplateMixin, FormView):
+    page_title = gettext_lazy("New statistics API client")
+    header_icon = "key"
+    template_name = "events/reports/client_form.html"
+    form_class = StatisticsClientForm
+    index_label = gettext_lazy("Statistics API clients")
+    index_url_name = "statistics_clients:index"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        client, token = services.create_statistics_client(
+            name=form.cleaned_data["name"], by=self.request.user
+        )
+        response = TemplateResponse(
+            self.request,
+            "events/reports/client_created.html",
+            self.get_context_data(form=form, client=client, token=token),
+        )
+        add_never_cache_headers(response)
+        return response
+
+
+class StatisticsClientIndexView(NoGenericEditingMixin, IndexView):
+    """Clients are created with a token shown once and revoked; never edited."""
+
+    revoke_url_name = ""
+    create_url_name = ""
+
+    def get_add_url(self):
+        return reverse(self.create_url_name)
+
+    def get_list_more_buttons(self, instance):
+        if instance.revoked_at is not None:
+            return []
+        url = reverse(self.revoke_url_name, args=[instance.pk])
+        return [MenuItem(_("Revoke"), url=url, icon_name="cross", priority=10)]
+
+
+class RevokeStatisticsClientConfirmView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
+    page_title = gettext_lazy("Revoke statistics API client")
+    header_icon = "key"
+    template_name = "events/reports/client_revoke.html"
+    index_label = gettext_lazy("Statistics API clients")
+    index_url_name = "statistics_clients:index"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.client = get_object_or_404(StatisticsClient, pk=kwargs["pk"])
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(client=self.client, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if services.revoke_statistics_client(client_id=self.client.pk):
+            messages.success(request, _("Statistics API client revoked: %s") % self.client)
+        return redirect(self.index_url_name)
+
+
+class StatisticsClientViewSet(ModelViewSet):
+    model = StatisticsClient
+    icon = "key"
+    menu_label = gettext_lazy("Statistics API clients")
+    index_view_class = StatisticsClientIndexView
+    list_display = ["name", "created_at", "last_used_at", "revoked_at"]
+    ordering = ["-created_at"]
+    list_export: list[str] = []
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    add_to_reference_index = False
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("new/", StatisticsClientCreateView.as_view(), name="add"),
+            path("revoke/<int:pk>/", RevokeStatisticsClientConfirmView.as_view(), name="revoke"),
+        ]
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            revoke_url_name=self.get_url_name("revoke"),
+            create_url_name=self.get_url_name("add"),
+            **kwargs,
+        )
+
+    def get_menu_item(self, order=None):
+        return _SuperuserMenuItem(
+            self.menu_label, reverse(self.get_url_name("index")), icon_name=self.icon, order=400
+        )
+
+
+class StatisticsViewSet(ViewSet):
+    """Every statistics URL under /admin/statistics/; the menu is statistics_menu()."""
+
+    def get_urlpatterns(self):
+        event = "events/<int:event_id>/"
+        return [
+            path("", StatisticsIndexView.as_view(), name="index"),
+            path(event, EventStatisticsView.as_view(), name="event"),
+            path(f"{event}training/", TrainingAttendanceView.as_view(), name="training"),
+            path(
+                f"{event}employers/present/",
+                MarkEmployersPresentView.as_view(),
+                name="employers_present",
+            ),
+            path(
+                f"{event}employers/<int:employer_id>/absent/",
+                UnmarkEmployerPresentView.as_view(),
+                name="employer_absent",
+            ),
+            path(f"{event}figures/", EnterFigureView.as_view(), name="enter_figure"),
+            path(f"{event}intentions/", RecordIntentionView.as_view(), name="record_intention"),
+            path(
+                f"{event}intentions/<int:intention_id>/withdraw/",
+                WithdrawIntentionView.as_view(),
+                name="withdraw_intention",
+            ),
+            path(f"{event}assessments/", RecordAssessmentsView.as_view(), name="assessments"),
+            path(f"{event}claims/", FileSubsidyClaimsView.as_view(), name="claims"),
+            path(f"{event}export/", ExportView.as_view(), name="export"),
+            path("exports/", ExportsView.as_view(), name="exports"),
+            path("exports/status/", export_status, name="export_status"),
+            path("exports/<int:job_id>/download/", export_download, name="export_download"),
+            path("overview/", OverviewView.as_view(), name="overview"),
+            path("overview/recount/", RecountView.as_view(), name="recount"),
+        ]
+
+
+class _StatisticsMenuItem(AdminMenuItem):
+    def is_shown(self, request) -> bool:
+        return may_use_statistics(request)
+
+
+class _BureauMenuItem(AdminMenuItem):
+    def is_shown(self, request) -> bool:
+        return selectors.sees_every_event(user=request.user)
+
+
+class _SuperuserMenuItem(AdminMenuItem):
+    def is_shown(self, request) -> bool:
+        return request.user.is_superuser
+
+
+def statistics_menu(clients: StatisticsClientViewSet) -> SubmenuMenuItem:
+    return SubmenuMenuItem(
+        _("Statistics"),
+        Menu(
+            items=[
+                _StatisticsMenuItem(
+                    _("Events"), reverse("statistics:index"), icon_name="table", order=100
+                ),
+                _BureauMenuItem(
+                    _("Campaign overview"),
+                    reverse("statistics:overview"),
+                    icon_name="view",
+                    order=200,
+                ),
+                _StatisticsMenuItem(
+                    _("My exports"), reverse("statistics:exports"), icon_name="download", order=300
+                ),
+                clients.get_menu_item(),
+            ]
+        ),
+        icon_name="table",
+        order=230,
+    )

@@ -1,0 +1,596 @@
+"""Writes for statistics (docs/statistics.md): what organisers record on and after the day
+(employers present, figures entered by hand, job intentions, assessments), subsidy claims filed
+by officers, the per-event summaries the campaign overview adds up, export jobs and the
+statistics API's client tokens.
+
+Every recording that changes an event's counted figures refreshes that event's summary in the
+same transaction, so the campaign overview never shows a figure older than the last correction;
+registrations and scans do not (they are the hot paths), beat refreshes events in play instead.
+"""
+
+import datetime
+import hashlib
+import logging
+import secrets
+import tempfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from events import selectors as event_selectors
+from events.models import (
+    Assessment,
+    AssessmentOutcome,
+    Booth,
+    BoothStatus,
+    EmployerCheckIn,
+    Event,
+    EventSummary,
+    ExportFormat,
+    ExportJob,
+    ExportKind,
+    ExportStatus,
+    Intention,
+    JobListing,
+    ManualFigure,
+    ManualFigureKind,
+    Registration,
+    RegistrationStatus,
+    StatisticsClient,
+    SubsidyClaim,
+)
+from events.reports import selectors, sheets, writers
+from events.services import MANUAL_CODE_LENGTH, TOKEN_LENGTH, normalise_code
+from trainees.models import PersonalDataAccess
+from trainees.phones import normalise_mobile
+
+logger = logging.getLogger(__name__)
+
+# Summaries of events whose registration or day is near are refreshed by beat every few minutes.
+ACTIVE_BEFORE = datetime.timedelta(days=45)
+ACTIVE_AFTER = datetime.timedelta(days=3)
+EXPORT_RETENTION = datetime.timedelta(days=1)
+EXPORT_REQUEUE_AFTER = datetime.timedelta(minutes=2)
+EXPORT_GIVE_UP_AFTER = datetime.timedelta(minutes=40)  # past run_export_task's time limit
+CLIENT_TOKEN_BYTES = 20
+CLIENT_TOUCH_INTERVAL = datetime.timedelta(minutes=1)
+
+
+# Summaries ---------------------------------------------------------------------------------------
+
+
+def refresh_summaries(*, event_ids, now: datetime.datetime | None = None) -> int:
+    """Recount these events' figures and store them (EventSummary). Idempotent; a fixed number
+    of queries plus one write per event."""
+    now = now or timezone.now()
+    figures = selectors.event_figures(events=Event.objects.filter(pk__in=list(event_ids)), now=now)
+    for event_id, counted in figures.items():
+        EventSummary.objects.update_or_create(
+            event_id=event_id, defaults={"figures": counted.as_dict(), "computed_at": now}
+        )
+    return len(figures)
+
+
+def active_event_ids(*, now: datetime.datetime) -> list[int]:
+    """Events whose figures can still change on their own: registration running, under way or
+    just over (late scans from offline phones, corrections)."""
+    return list(
+        Event.objects.filter(
+            starts_at__lte=now + ACTIVE_BEFORE, ends_at__gte=now - ACTIVE_AFTER
+        ).values_list("pk", flat=True)
+    )
+
+
+def refresh_active_summaries(*, now: datetime.datetime | None = None) -> int:
+    now = now or timezone.now()
+    return refresh_summaries(event_ids=active_event_ids(now=now), now=now)
+
+
+def summaries_for_overview(
+    *, events: list[Event], now: datetime.datetime | None = None
+) -> dict[int, EventSummary]:
+    """The events' summaries, counting the ones never counted before first."""
+    summaries = selectors.summaries_for(events=events)
+    missing = [event.pk for event in events if event.pk not in summaries]
+    if missing:
+        refresh_summaries(event_ids=missing, now=now)
+        summaries = selectors.summaries_for(events=events)
+    return summaries
+
+
+def campaign_overview(
+    *, filters: selectors.OverviewFilters, now: datetime.datetime | None = None
+) -> selectors.Overview:
+    """The overview of the filtered events, counting those never counted before first."""
+    events = list(selectors.overview_events(filters=filters).select_related("region"))
+    summaries = summaries_for_overview(events=events, now=now)
+    return selectors.campaign_overview(events=events, summaries=summaries, filters=filters, now=now)
+
+
+# Employers present -------------------------------------------------------------------------------
+
+
+def mark_employers_present(*, event_id: int, employer_ids: list[int], by: AbstractBaseUser) -> int:
+    """Record that these employers came to their booths; already recorded ones are left as they
+    are. Only employers with a booked booth at the fair count. Returns how many were added."""
+    booked = set(
+        Booth.objects.filter(event_id=event_id, employer_id__in=employer_ids)
+        .exclude(status=BoothStatus.CANCELLED)
+        .values_list("employer_id", flat=True)
+    )
+    with transaction.atomic():
+        before = EmployerCheckIn.objects.filter(event_id=event_id).count()
+        EmployerCheckIn.objects.bulk_create(
+            [
+                EmployerCheckIn(event_id=event_id, employer_id=employer_id, recorded_by=by)
+                for employer_id in sorted(booked)
+            ],
+            ignore_conflicts=True,
+        )
+        added = EmployerCheckIn.objects.filter(event_id=event_id).count() - before
+        refresh_summaries(event_ids=[event_id])
+    return added
+
+
+def unmark_employer_present(*, event_id: int, employer_id: int) -> bool:
+    with transaction.atomic():
+        deleted, _by_model = EmployerCheckIn.objects.filter(
+            event_id=event_id, employer_id=employer_id
+        ).delete()
+        refresh_summaries(event_ids=[event_id])
+    return bool(deleted)
+
+
+# Figures entered by hand -------------------------------------------------------------------------
+
+
+def enter_figure(
+    *, event_id: int, kind: str, value: int, reason: str, by: AbstractBaseUser
+) -> ManualFigure:
+    """A new entry of a figure only people know; the earlier ones stay, with their reasons."""
+    reason = (reason or "").strip()
+    errors = {}
+    if kind not in ManualFigureKind.values:
+        errors["kind"] = _("Choose which figure this is.")
+    if value is None or value < 0:
+        errors["value"] = _("Enter a whole number, 0 or more.")
+    if not reason:
+        errors["reason"] = _("Say where the figure comes from, e.g. the leaflet register.")
+    if errors:
+        raise ValidationError(errors)
+    return ManualFigure.objects.create(
+        event_id=event_id, kind=kind, value=value, reason=reason[:200], entered_by=by
+    )
+
+
+# Job intentions ----------------------------------------------------------------------------------
+
+
+def find_fair_registration(*, event_id: int, code: str) -> Registration:
+    """The confirmed registration at this event for a ticket code (the QR's 26 characters or the
+    10 under it, dashes and case ignored) or a mobile number. Raises ValidationError saying
+    what is wrong."""
+    raw = (code or "").strip()
+    digits = raw.replace(" ", "").replace("-", "")
+    registration = None
+    if digits.isdigit():
+        try:
+            phone = normalise_mobile(digits)
+        except ValidationError:
+            raise ValidationError(
+                {"code": _("Enter the 11-digit mobile number or the code under the QR code.")}
+            ) from None
+        registration = (
+            Registration.objects.filter(event_id=event_id, worker__phone=phone)
+            .select_related("worker")
+            .first()
+        )
+    else:
+        normalised = normalise_code(raw)
+        if len(normalised) == TOKEN_LENGTH:
+            registration = event_selectors.registration_for_token(token=normalised)
+        elif len(normalised) == MANUAL_CODE_LENGTH:
+            matches = event_selectors.registrations_for_manual_code(
+                event_id=event_id, code=normalised
+            )
+            registration = matches[0] if len(matches) == 1 else None
+    if registration is None or registration.event_id != event_id:
+        raise ValidationError(
+            {"code": _("Nobody registered for this fair has this code or number.")}
+        )
+    if registration.status != RegistrationStatus.CONFIRMED:
+        raise ValidationError(
+            {
+                "code": _("%(name)s has no confirmed place at this fair (%(status)s).")
+                % {
+                    "name": registration.worker.masked_name,
+                    "status": registration.get_status_display(),
+                }
+            }
+        )
+    return registration
+
+
+@dataclass(frozen=True)
+class IntentionResult:
+    intention: Intention
+    created: bool
+
+
+def record_intention(
+    *,
+    event_id: int,
+    code: str,
+    employer_id: int,
+    job_id: int | None = None,
+    by: AbstractBaseUser,
+) -> IntentionResult:
+    """达成意向 between a person at the fair and an employer with a booth there; recording the
+    same pair again returns the first record (also when two organisers record it at once)."""
+    registration = find_fair_registration(event_id=event_id, code=code)
+    if (
+        not Booth.objects.filter(event_id=event_id, employer_id=employer_id)
+        .exclude(status=BoothStatus.CANCELLED)
+        .exists()
+    ):
+        raise ValidationError({"employer": _("This employer has no booth at this fair.")})
+    if (
+        job_id is not None
+        and not JobListing.objects.filter(
+            pk=job_id, employer_id=employer_id, fairs=event_id, live=True
+        ).exists()
+    ):
+        raise ValidationError({"job": _("Choose a job this employer offers at this fair.")})
+    try:
+        with transaction.atomic():
+            intention = Intention.objects.create(
+                registration=registration, employer_id=employer_id, job_id=job_id, recorded_by=by
+            )
+            refresh_summaries(event_ids=[event_id])
+    except IntegrityError:
+        existing = Intention.objects.get(registration=registration, employer_id=employer_id)
+        return IntentionResult(intention=existing, created=False)
+    return IntentionResult(intention=intention, created=True)
+
+
+def withdraw_intention(*, event_id: int, intention_id: int) -> bool:
+    """Delete an intention recorded by mistake."""
+    with transaction.atomic():
+        deleted, _by_model = Intention.objects.filter(
+            pk=intention_id, registration__event_id=event_id
+        ).delete()
+        refresh_summaries(event_ids=[event_id])
+    return bool(deleted)
+
+
+# Assessments and subsidy claims ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentEntry:
+    registration_id: int
+    outcome: str  # an AssessmentOutcome value, or "" for not assessed
+    certificate_number: str
+    # The recorded_at the organiser's form showed ("" when there was none): a different stored
+    # one means someone else changed it meanwhile, and this entry is refused, not overwritten.
+    seen: str
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    saved: int
+    conflicts: list[Registration]
+
+
+def record_assessments(
+    *, event_id: int, entries: list[AssessmentEntry], by: AbstractBaseUser
+) -> AssessmentResult:
+    """Save the assessment outcomes of a class in one go. An entry whose stored assessment
+    changed since the form was shown is refused (listed in `conflicts`); unchanged entries are
+    left alone."""
+    wanted = {entry.registration_id: entry for entry in entries}
+    saved, conflicts = 0, []
+    with transaction.atomic():
+        registrations = (
+            Registration.objects.filter(
+                event_id=event_id, pk__in=wanted, status=RegistrationStatus.CONFIRMED
+            )
+            .select_related("worker", "assessment")
+            .select_for_update(of=("self",))
+        )
+        for registration in registrations:
+            entry = wanted[registration.pk]
+            current = getattr(registration, "assessment", None)
+            stored = current.recorded_at.isoformat() if current else ""
+            outcome = entry.outcome if entry.outcome in AssessmentOutcome.values else ""
+            certificate = entry.certificate_number.strip()[:60]
+            unchanged = (current.outcome, current.certificate_number) if current else ("", "")
+            if (outcome, certificate) == unchanged:
+                continue
+            if stored != entry.seen:
+                conflicts.append(registration)
+                continue
+            if not outcome:
+                current.delete()
+            elif current is None:
+                Assessment.objects.create(
+                    registration=registration,
+                    outcome=outcome,
+                    certificate_number=certificate,
+                    recorded_by=by,
+                )
+            else:
+                current.outcome, current.certificate_number = outcome, certificate
+                current.recorded_by = by
+                current.save(
+                    update_fields=["outcome", "certificate_number", "recorded_by", "recorded_at"]
+                )
+            saved += 1
+        if saved:
+            refresh_summaries(event_ids=[event_id])
+    return AssessmentResult(saved=saved, conflicts=conflicts)
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    filed: list[Registration]
+    refused: list[tuple[Registration, str]]
+
+
+def file_subsidy_claims(
+    *,
+    event_id: int,
+    registration_ids: list[int],
+    by: AbstractBaseUser,
+    now: datetime.datetime | None = None,
+) -> ClaimResult:
+    """File the training subsidy for eligible trainees of a class (completed, passed, no
+    subsidy this year). The unique (worker, year) constraint refuses a second claim in a year,
+    also when two officers file at the same moment."""
+    now = now or timezone.now()
+    event = Event.objects.get(pk=event_id)
+    attendance = selectors.class_attendance(events=[event], now=now)[event.pk]
+    rows = {row.registration.pk: row for row in attendance.rows}
+    filed, refused = [], []
+    for registration_id in registration_ids:
+        row = rows.get(registration_id)
+        if row is None:
+            continue
+        if row.claim is not None:
+            refused.append((row.registration, _("Already filed.")))
+            continue
+        if not row.eligible:
+            refused.append((row.registration, _("Not eligible: %s") % eligibility_gap(row)))
+            continue
+        try:
+            with transaction.atomic():
+                SubsidyClaim.objects.create(
+                    registration=row.registration,
+                    worker_id=row.registration.worker_id,
+                    year=attendance.year,
+                    filed_by=by,
+                )
+        except IntegrityError:
+            refused.append(
+                (
+                    row.registration,
+                    _("A subsidy was already filed for this person in %s.") % attendance.year,
+                )
+            )
+            continue
+        filed.append(row.registration)
+    return ClaimResult(filed=filed, refused=refused)
+
+
+def eligibility_gap(row: selectors.TraineeRow) -> str:
+    """Why a trainee is not (yet) eligible for the subsidy, in a few words."""
+    if not row.class_ended:
+        return _("the class has not ended")
+    if not row.completed:
+        return _("attendance below %(threshold)s%%") % {"threshold": row.threshold}
+    if not row.passed:
+        return _("assessment not passed")
+    if row.claimed_elsewhere:
+        return _("a subsidy was already filed this year")
+    return ""
+
+
+# Exports -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """An export as the requester may have it: what they are allowed to see decides the columns."""
+
+    kind: str
+    file_format: str
+    event: Event
+    full_id_numbers: bool
+    special_groups: bool
+
+
+def export_request(
+    *, kind: str, file_format: str, event: Event, user: AbstractBaseUser
+) -> ExportRequest:
+    if kind not in sheets.FORMATS or file_format not in sheets.FORMATS[kind]:
+        raise ValidationError(_("This export is not available in this format."))
+    if kind == ExportKind.ATTENDANCE and not event.is_training:
+        raise ValidationError(_("Attendance sheets are for training classes."))
+    if kind == ExportKind.FAIR_SUMMARY and event.is_training:
+        raise ValidationError(_("The fair summary is for job fairs."))
+    return ExportRequest(
+        kind=kind,
+        file_format=file_format,
+        event=event,
+        full_id_numbers=selectors.may_see_full_id_numbers(user=user),
+        special_groups=selectors.may_see_special_groups(user=user),
+    )
+
+
+def audit_export(*, request: ExportRequest, user: AbstractBaseUser, rows: int) -> None:
+    """Every export leaves a PersonalDataAccess row: who, what, how many rows, whether full ID
+    numbers were in it."""
+    detail = f"{request.kind}.{request.file_format} · event {request.event.pk}"
+    if request.full_id_numbers:
+        detail += " · full ID numbers"
+    PersonalDataAccess.objects.create(
+        actor=user, action=PersonalDataAccess.Action.EXPORT, detail=detail[:200], rows=rows
+    )
+
+
+def is_large(*, request: ExportRequest) -> bool:
+    rows = sheets.estimate_rows(kind=request.kind, event=request.event)
+    return rows > settings.CHUNFENG_SYNC_EXPORT_ROWS
+
+
+def queue_export(*, request: ExportRequest, user: AbstractBaseUser) -> ExportJob:
+    """A job for a Celery worker, handed over once the transaction commits; if the broker is
+    down then, the sweeper hands it over later."""
+    job = ExportJob.objects.create(
+        kind=request.kind,
+        file_format=request.file_format,
+        event=request.event,
+        requested_by=user,
+        full_id_numbers=request.full_id_numbers,
+        special_groups=request.special_groups,
+        rows_total=sheets.estimate_rows(kind=request.kind, event=request.event),
+    )
+    transaction.on_commit(lambda: _hand_over(job.pk), robust=True)
+    return job
+
+
+def _hand_over(job_id: int) -> None:
+    from events.tasks import run_export_task
+
+    run_export_task.delay(job_id)
+
+
+def run_export(*, job_id: int, now: datetime.datetime | None = None) -> bool:
+    """Write a queued export (idempotent: only the worker that claims the job writes it).
+    Returns whether this call wrote it."""
+    now = now or timezone.now()
+    if not ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING, rows_done=0
+    ):
+        return False
+    job = ExportJob.objects.select_related("event", "requested_by").get(pk=job_id)
+    request = ExportRequest(
+        kind=job.kind,
+        file_format=job.file_format,
+        event=job.event,
+        full_id_numbers=job.full_id_numbers,
+        special_groups=job.special_groups,
+    )
+
+    def progress(rows: int) -> None:
+        ExportJob.objects.filter(pk=job_id).update(rows_done=rows)
+
+    try:
+        document = sheets.build(request=request, now=now)
+        with tempfile.TemporaryFile() as scratch:
+            rows = writers.write(
+                document, file_format=job.file_format, out=scratch, progress=progress
+            )
+            scratch.seek(0)
+            job.file.save(document.filename(job.file_format), File(scratch), save=False)
+    except Exception as error:
+        logger.exception("Export %s failed", job_id)
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportStatus.FAILED, error=str(error)[:300], finished_at=timezone.now()
+        )
+        raise
+    with transaction.atomic():
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportStatus.DONE,
+            file=job.file.name,
+            filename=document.filename(job.file_format),
+            rows_done=rows,
+            rows_total=rows,
+            finished_at=timezone.now(),
+        )
+        audit_export(request=request, user=job.requested_by, rows=rows)
+    return True
+
+
+def sweep_exports(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Beat: hand over jobs the broker never got, give up on jobs whose worker died, and delete
+    exports older than EXPORT_RETENTION with their files (they hold personal data)."""
+    now = now or timezone.now()
+    waiting = list(
+        ExportJob.objects.filter(
+            status=ExportStatus.QUEUED, created_at__lt=now - EXPORT_REQUEUE_AFTER
+        ).values_list("pk", flat=True)
+    )
+    for job_id in waiting:
+        _hand_over(job_id)
+    stuck = ExportJob.objects.filter(
+        status=ExportStatus.RUNNING, created_at__lt=now - EXPORT_GIVE_UP_AFTER
+    ).update(
+        status=ExportStatus.FAILED,
+        error=_("The export was interrupted. Ask for it again."),
+        finished_at=now,
+    )
+    expired = 0
+    for job in ExportJob.objects.filter(created_at__lt=now - EXPORT_RETENTION):
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        expired += 1
+    return {"handed_over": len(waiting), "failed": stuck, "deleted": expired}
+
+
+# Statistics API clients --------------------------------------------------------------------------
+
+
+def create_statistics_client(
+    *, name: str, by: AbstractBaseUser | None
+) -> tuple[StatisticsClient, str]:
+    """A token for another system; shown once, only its SHA-256 is stored."""
+    token = secrets.token_urlsafe(CLIENT_TOKEN_BYTES)
+    client = StatisticsClient.objects.create(
+        name=name.strip()[:100], token_hash=_digest(token), created_by=by
+    )
+    return client, token
+
+
+def revoke_statistics_client(*, client_id: int, now: datetime.datetime | None = None) -> bool:
+    return bool(
+        StatisticsClient.objects.filter(pk=client_id, revoked_at__isnull=True).update(
+            revoked_at=now or timezone.now()
+        )
+    )
+
+
+def authenticate_statistics_client(
+    *, token: str, now: datetime.datetime | None = None
+) -> StatisticsClient | None:
+    """The live client for a bearer token, or None; notes when it was last used (once a minute
+    at most)."""
+    if not token:
+        return None
+    now = now or timezone.now()
+    client = StatisticsClient.objects.filter(
+        token_hash=_digest(token), revoked_at__isnull=True
+    ).first()
+    if client is not None and (
+        client.last_used_at is None or now - client.last_used_at > CLIENT_TOUCH_INTERVAL
+    ):
+        StatisticsClient.objects.filter(pk=client.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - CLIENT_TOUCH_INTERVAL)
+        ).update(last_used_at=now)
+    return client
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def export_file_format_choices(kind: str) -> list[tuple[str, str]]:
+    return [(value, ExportFormat(value).label) for value in sheets.FORMATS[kind]]

@@ -1,0 +1,81 @@
+/* Statistics charts, drawn with the vendored Chart.js (static/vendor/chart.js-4.6.1).
+ *
+ * Every <canvas data-chart="ID"> is drawn from the JSON in <script id="ID" type="application/json">
+ * ({labels, series: [{label, values}], horizontal, percent}), written by the server with
+ * json_script. The table beside each chart holds the same numbers: it is what screen readers and
+ * printouts get, so the canvas is hidden from assistive technology. Series differ by fill as well
+ * as colour (solid, then outlined), never by colour alone.
+ */
+(function () {
+  'use strict';
+
+  const COLOURS = ['#1f5fbf', '#c05f00', '#1d7f4e', '#7a3fb0'];
+  const ROW_PX = 26; // a bar and its gap in a horizontal chart
+  const MIN_HEIGHT = 180;
+
+  function percent(value) {
+    return `${Math.round(value * 1000) / 10}%`;
+  }
+
+  function datasets(series) {
+    return series.map((item, index) => {
+      const colour = COLOURS[index % COLOURS.length];
+      const outlined = index % 2 === 1;
+      return {
+        label: item.label,
+        data: item.values,
+        backgroundColor: outlined ? '#ffffff' : colour,
+        borderColor: colour,
+        borderWidth: outlined ? 2 : 0,
+      };
+    });
+  }
+
+  function draw(canvas) {
+    const source = document.getElementById(canvas.dataset.chart);
+    if (!source) return;
+    const data = JSON.parse(source.textContent);
+    if (!data.labels.length) {
+      canvas.parentElement.hidden = true;
+      return;
+    }
+    const box = canvas.parentElement;
+    const rows = data.horizontal ? data.labels.length * data.series.length : 0;
+    box.style.height = `${Math.max(MIN_HEIGHT, rows * ROW_PX + 60)}px`;
+    const valueAxis = {
+      beginAtZero: true,
+      ticks: data.percent ? { callback: percent } : { precision: 0 },
+    };
+    if (data.percent) valueAxis.max = 1;
+    // eslint-disable-next-line no-new
+    new window.Chart(canvas, {
+      type: 'bar',
+      data: { labels: data.labels, datasets: datasets(data.series) },
+      options: {
+        indexAxis: data.horizontal ? 'y' : 'x',
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: {
+          legend: { display: data.series.length > 1 },
+          tooltip: data.percent
+            ? { callbacks: { label: (item) => `${item.dataset.label}: ${percent(item.raw)}` } }
+            : {},
+        },
+        scales: data.horizontal ? { x: valueAxis } : { y: valueAxis },
+      },
+    });
+    canvas.dataset.drawn = 'true';
+  }
+
+  function drawAll() {
+    if (!window.Chart) return;
+    document.querySelectorAll('canvas[data-chart]').forEach(draw);
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', drawAll);
+  } else {
+    drawAll();
+  }
+})();

@@ -1,0 +1,152 @@
+"""The statistics JSON API: who gets what, the answers match docs/statistics-openapi.json, the
+figures are the statistics page's, and no personal data ever leaves."""
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from events.models import EventStaffRole
+from events.reports import api_urls, services
+from tests.factories import CampaignFactory, staff_member
+from tests.support.scenarios import register, sign_in, two_day_fair
+from trainees.models import SpecialGroup
+
+pytestmark = pytest.mark.django_db
+
+DOCUMENT = json.loads(
+    (Path(settings.BASE_DIR) / "docs" / "statistics-openapi.json").read_text(encoding="utf-8")
+)
+
+
+def schema(name: str) -> dict:
+    """A component schema with its $refs resolvable: the whole document is the root."""
+    return {**DOCUMENT, "$ref": f"#/components/schemas/{name}"}
+
+
+def bearer(token: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+@pytest.fixture
+def statistics_client(superuser):
+    return services.create_statistics_client(name="市就业监测平台", by=superuser)
+
+
+@pytest.fixture
+def token(statistics_client):
+    return statistics_client[1]
+
+
+def event_url(event) -> str:
+    return reverse("statistics_api:event", args=[event.pk])
+
+
+def test_a_token_reads_any_event_with_the_documented_answer(client, counted_fair, token):
+    event, people = counted_fair
+
+    response = client.get(event_url(event), **bearer(token))
+
+    assert response.status_code == 200
+    data = response.json()
+    jsonschema.validate(data, schema("EventStatistics"))
+    assert data["figures"]["registered"] == 7 and data["figures"]["entrants"] == 6
+    assert data["figures"]["visits"] == 8
+    assert data["figures"]["no_show_rate"] == pytest.approx(2 / 7)
+    assert "special_groups" not in data["breakdowns"], "tokens never get special groups"
+    text = response.content.decode()
+    for registration in people:
+        assert registration.worker.phone not in text and registration.worker.name not in text
+    assert not re.search(r"\d{17}[\dX]", text), "nothing that looks like an ID number"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_revoked_unknown_and_missing_tokens_are_refused(
+    client, counted_fair, statistics_client, token
+):
+    event, _people = counted_fair
+    services.revoke_statistics_client(client_id=statistics_client[0].pk)
+
+    answers = [
+        client.get(event_url(event), **bearer(token)),
+        client.get(event_url(event), **bearer("not-a-token")),
+        client.get(event_url(event)),
+    ]
+
+    for answer in answers:
+        assert answer.status_code == 401
+        jsonschema.validate(answer.json(), schema("Error"))
+
+
+def test_staff_sessions_see_their_events_and_special_groups_by_permission(client):
+    event, day1, _day2 = two_day_fair()
+    sign_in(register(event, groups=[SpecialGroup.VETERAN]), at=day1.starts_at)
+    other = two_day_fair()[0]
+    organiser = staff_member("organiser", "Organisers", event=event, role=EventStaffRole.ORGANISER)
+
+    client.force_login(organiser)
+    own = client.get(event_url(event))
+    not_own = client.get(event_url(other))
+    overview = client.get(reverse("statistics_api:overview"))
+    client.force_login(staff_member("officer", "Subsidy officers"))
+    officer = client.get(event_url(event))
+
+    assert own.status_code == 200 and "special_groups" not in own.json()["breakdowns"]
+    assert not_own.status_code == 404 and overview.status_code == 404
+    groups = officer.json()["breakdowns"]["special_groups"]
+    assert groups == [{"key": "veteran", "label": "退役军人", "registered": 1, "came": 1}]
+
+
+def test_the_overview_by_campaign_with_the_documented_answer(client, counted_fair, token):
+    event, _people = counted_fair
+    campaign = CampaignFactory()
+    type(event).objects.filter(pk=event.pk).update(campaign=campaign)
+
+    response = client.get(
+        reverse("statistics_api:overview"), {"campaign": campaign.pk}, **bearer(token)
+    )
+
+    data = response.json()
+    jsonschema.validate(data, schema("Overview"))
+    assert data["events"] == 1 and data["filters"]["campaign"] == campaign.pk
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"campaign": "x"}, {"campaign": "999999"}, {"from": "2026-13-01"}, {"county": "4501"}],
+)
+def test_bad_overview_filters_say_what_is_wrong(client, token, query):
+    response = client.get(reverse("statistics_api:overview"), query, **bearer(token))
+
+    assert response.status_code == 400
+    jsonschema.validate(response.json(), schema("Error"))
+    assert response.json()["message"]
+
+
+def test_the_event_endpoint_takes_a_fixed_number_of_queries(client, counted_fair, token):
+    event, _people = counted_fair
+    client.get(event_url(event), **bearer(token))
+    with CaptureQueriesContext(connection) as small:
+        client.get(event_url(event), **bearer(token))
+    day1 = event.sessions.order_by("starts_at").first()
+    for _ in range(10):
+        sign_in(register(event), at=day1.starts_at)
+
+    with CaptureQueriesContext(connection) as large:
+        client.get(event_url(event), **bearer(token))
+
+    assert len(large) == len(small)
+
+
+def test_every_statistics_path_is_documented():
+    documented = set(DOCUMENT["paths"])
+    for pattern in api_urls.urlpatterns:
+        path = re.sub(r"<int:(\w+)>", r"{\1}", str(pattern.pattern))
+        assert f"/api/statistics/{path}" in documented
+    jsonschema.Draft202012Validator.check_schema(schema("EventStatistics"))
