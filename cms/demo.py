@@ -23,29 +23,44 @@ from stdnum.cn import ric, uscc
 from wagtail.models import Site
 
 from cms.models import ArticleIndexPage, ArticlePage, HomePage, SiteSettings
+from events import tickets
 from events.models import (
+    Assessment,
+    AssessmentOutcome,
     Benefit,
     Booth,
     BoothStatus,
     Campaign,
+    CheckIn,
     Employer,
     EmployerCheckIn,
     EmployerSize,
     EmploymentType,
     Event,
     EventKind,
+    EventStaff,
+    EventStaffRole,
+    Excusal,
     FairType,
     Industry,
+    Intention,
     JobCategory,
     JobListing,
+    ManualFigure,
+    ManualFigureKind,
+    Registration,
     RegistrationChannel,
+    RegistrationStatus,
     SalaryUnit,
+    ScanLog,
+    ScanResult,
     Session,
     SkillLevel,
 )
+from events.reports.services import refresh_summaries
 from events.services import RegistrationRefused, register
 from trainees.models import ConsentMethod, Coordinator, Provenance, Region, RegionLevel, Worker
-from trainees.services.identity import WorkerDetails, create_worker
+from trainees.services.identity import WorkerDetails, apply_id_number, create_worker
 from trainees.services.regions import import_regions
 
 Log = Callable[[str], None]
@@ -73,6 +88,7 @@ CREDENTIALS: list[tuple[str, str, str | None]] = [
     ("organiser", "chunfeng-organiser", "Organisers"),
     ("coordinator", "chunfeng-coordinator", "Coordinators"),
     ("officer", "chunfeng-officer", "Subsidy officers"),
+    ("statistics", "chunfeng-statistics", "Bureau statistics"),
 ]
 
 # Demo townships and villages (names and codes for the demo only: load the official list with
@@ -731,6 +747,134 @@ def seed_workers(seeded: Seeded) -> None:
                 continue  # a demo event whose window is closed: nothing to show there
 
 
+SURNAMES = "韦黄覃蒙陆农李张王陈刘梁莫卢"
+GIVEN_NAMES = "建华秀梅志强丽娟明海小燕国庆春兰金凤德胜玉兰永福桂芳"
+LEAFLETS_REASON = "按宣传资料发放登记表统计"
+LIVESTREAM_REASON = "直播平台后台数据"
+
+
+def _history_worker(rng: random.Random, serial: int) -> Worker:
+    """A made-up job seeker for the past events: name, phone, ID number from a demo village."""
+    villages = [code for code, _name in DEMO_REGIONS if not code.endswith("000")]
+    village = villages[serial % len(villages)]
+    born = datetime.date(1966, 1, 1) + datetime.timedelta(days=rng.randrange(365 * 38))
+    body = f"{village[:6]}{born:%Y%m%d}{serial % 1000:03d}"
+    name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN_NAMES, rng.choice((1, 2))))
+    worker = Worker(
+        name=name,
+        phone=f"1390771{serial:04d}",
+        hukou_region=Region.objects.get(code=village) if serial % 5 else None,
+        education=rng.choice(["primary", "junior", "junior", "senior", "vocational", "college"]),
+        provenance=Provenance.ASSISTED,
+    )
+    apply_id_number(worker, body + ric.calc_check_digit(body + "0"))
+    worker.save()
+    return worker
+
+
+def seed_history(rng: random.Random, seeded: Seeded) -> None:
+    """What happened at the past fairs and the past class, so that the statistics, the sheets
+    and the campaign overview have something to show: registrations, scans at the gate,
+    walk-ins, employers present, job intentions, figures entered by hand, attendance with
+    late arrivals and an excused absence, assessments. Written as history (the events are over,
+    so the registration services would refuse), once: a second run finds the scans."""
+    organiser = get_user_model().objects.get(username="organiser")
+    now = timezone.now()
+    past = list(Event.objects.filter(ends_at__lt=now, live=True).order_by("starts_at", "pk"))
+    upcoming = Event.objects.filter(ends_at__gte=now, live=True).order_by("starts_at", "pk")
+    for event in [*past, *upcoming[:1]]:
+        EventStaff.objects.get_or_create(
+            event=event, user=organiser, defaults={"role": EventStaffRole.ORGANISER}
+        )
+    if CheckIn.objects.filter(session__event__in=past).exists():
+        return
+    serial = 1
+    for event in past:
+        sessions = list(event.sessions.order_by("starts_at"))
+        people = 24 if event.is_training else rng.randrange(60, 120)
+        registrations = []
+        for index in range(people):
+            walk_in = not event.is_training and index % 9 == 0
+            registration = Registration(
+                event=event,
+                worker=_history_worker(rng, serial),
+                status=RegistrationStatus.CONFIRMED,
+                channel=RegistrationChannel.WALK_IN if walk_in else RegistrationChannel.SELF,
+                confirmed_at=event.starts_at - datetime.timedelta(days=3),
+            )
+            registration.ticket_hash = tickets.ticket_hash_for(tickets.ticket_token(registration))
+            registration.save()
+            registrations.append(registration)
+            serial += 1
+        Event.objects.filter(pk=event.pk).update(seats_taken=people)
+        for index, registration in enumerate(registrations):
+            for number, session in enumerate(sessions):
+                if event.is_training:
+                    came = index % 6 != 5 and not (index % 4 == 3 and number % 3 == 2)
+                else:
+                    came = registration.channel == RegistrationChannel.WALK_IN or index % 5 != 4
+                if not came:
+                    continue
+                late = 20 if event.is_training and index % 7 == 0 and number == 0 else 0
+                at = session.starts_at + datetime.timedelta(
+                    minutes=late - 30 + (rng.randrange(150) if not event.is_training else 5)
+                )
+                checkin = CheckIn.objects.create(
+                    registration=registration, session=session, gate="东门", scanned_at=at
+                )
+                ScanLog.objects.create(
+                    event=event,
+                    session=session,
+                    registration=registration,
+                    checkin=checkin,
+                    result=ScanResult.CHECKED_IN,
+                    gate="东门",
+                    client_nonce=f"demo-{checkin.pk}",
+                    scanned_at=at,
+                )
+        if event.is_training:
+            Excusal.objects.get_or_create(
+                registration=registrations[5],
+                session=sessions[-1],
+                defaults={"reason": "病假（附医院证明）", "recorded_by": organiser},
+            )
+            for index, registration in enumerate(registrations):
+                Assessment.objects.create(
+                    registration=registration,
+                    outcome=AssessmentOutcome.FAILED
+                    if index % 8 == 7
+                    else AssessmentOutcome.PASSED,
+                    certificate_number="" if index % 8 == 7 else f"S2026-{registration.pk:05d}",
+                    recorded_by=organiser,
+                )
+            continue
+        present = list(
+            EmployerCheckIn.objects.filter(event=event).values_list("employer_id", flat=True)
+        )
+        for index, registration in enumerate(registrations[::4] if present else []):
+            Intention.objects.create(
+                registration=registration,
+                employer_id=present[index % len(present)],
+                recorded_by=organiser,
+            )
+        ManualFigure.objects.create(
+            event=event,
+            kind=ManualFigureKind.LEAFLETS,
+            value=people * 12,
+            reason=LEAFLETS_REASON,
+            entered_by=organiser,
+        )
+        if event.fair_type != FairType.VILLAGE:
+            ManualFigure.objects.create(
+                event=event,
+                kind=ManualFigureKind.LIVESTREAM_VIEWS,
+                value=people * 85,
+                reason=LIVESTREAM_REASON,
+                entered_by=organiser,
+            )
+        seeded.workers += people
+
+
 @transaction.atomic
 def seed_demo(*, log: Log = lambda message: None) -> Seeded:
     """Create the demo site. One transaction, so an interrupted run leaves nothing behind."""
@@ -757,6 +901,8 @@ def seed_demo(*, log: Log = lambda message: None) -> Seeded:
     seed_articles(monday, seeded)
     seed_site(campaign)
     seed_workers(seeded)
+    seed_history(rng, seeded)
+    refresh_summaries(event_ids=Event.objects.values_list("pk", flat=True))
     return seeded
 
 

@@ -2,7 +2,6 @@
 service call (POST). Thin: the rules are in events.services."""
 
 import base64
-import json
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,6 +30,7 @@ from events.models import (
     ScannerDevice,
     Session,
 )
+from events.reports import charts
 
 
 class RegistrationActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -337,10 +337,6 @@ class AttendanceView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
         arrivals = (
             selectors.arrivals_per_quarter(session=session, rules=rules, now=now) if session else []
         )
-        series = [
-            {"start": timezone.localtime(start).isoformat(), "count": count}
-            for start, count in arrivals
-        ]
         # Per-session tallies are for classes; a fair's thousands of visitors need only counters.
         tallies = selectors.attendance_matrix(event=event).counts() if event.is_training else []
         excusals = []
@@ -358,8 +354,11 @@ class AttendanceView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
             current=current,
             sessions=sessions,
             counters=counters,
-            arrivals=[(timezone.localtime(start), count) for start, count in arrivals],
-            series_json=json.dumps(series),
+            chart=charts.arrivals_chart(
+                chart_id="arrivals-chart", session=session, quarters=arrivals
+            )
+            if session
+            else None,
             session_counts=tallies,
             statuses=selectors.AttendanceStatus.choices,
             index_url=reverse(self.index_url_name),

@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 
 from trainees.models import (
     Consent,
@@ -202,35 +201,38 @@ def village_coverage(*, user: AbstractBaseUser | AnonymousUser) -> list[Township
 
 
 def coverage_within(*, prefixes: list[str] | None) -> list[TownshipCoverage]:
-    """village_coverage for the regions under these code prefixes (None: every region)."""
-    counts = (
-        Worker.objects.filter(hukou_region=OuterRef("pk"))
-        .order_by()
-        .values("hukou_region")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    regions = (
+    """village_coverage for the regions under these code prefixes (None: every region). Two
+    queries: the regions, then one count per region over the workers' index, so a city of
+    100,000 workers costs one index scan rather than a subquery per village."""
+    regions = list(
         regions_within(prefixes=prefixes)
-        .select_related("parent")
-        .annotate(workers=Coalesce(Subquery(counts), 0))
         .order_by("code")
+        .values_list("pk", "code", "name", "level", "parent__name")
+    )
+    workers = Worker.objects.exclude(hukou_region=None)
+    if prefixes is not None:
+        workers = workers.filter(hukou_region_id__in=[pk for pk, *_rest in regions])
+    counts = dict(
+        workers.order_by()
+        .values_list("hukou_region_id")
+        .annotate(n=Count("pk"))
+        .values_list("hukou_region_id", "n")
     )
     townships: dict[str, TownshipCoverage] = {}
-    for region in regions:
-        key = region.code[:9]
-        if region.level == RegionLevel.TOWNSHIP:
+    for pk, code, name, level, parent_name in regions:
+        key = code[:9]
+        if level == RegionLevel.TOWNSHIP:
             township = townships.setdefault(
-                key, TownshipCoverage(code=region.code, name=region.name, villages=[])
+                key, TownshipCoverage(code=code, name=name, villages=[])
             )
-            township.township_only = region.workers
+            township.township_only = counts.get(pk, 0)
             continue
         if key not in townships:
             # A coordinator of single villages has no township in scope: name it from the parent.
-            code = key + "000"
-            name = region.parent.name if region.parent else code
-            townships[key] = TownshipCoverage(code=code, name=name, villages=[])
+            townships[key] = TownshipCoverage(
+                code=key + "000", name=parent_name or key + "000", villages=[]
+            )
         townships[key].villages.append(
-            VillageCount(code=region.code, name=region.name, workers=region.workers)
+            VillageCount(code=code, name=name, workers=counts.get(pk, 0))
         )
     return list(townships.values())

@@ -55,6 +55,16 @@ def _breakdown(chart_id: str, title: str, rows: list[BreakdownRow], *, horizonta
     )
 
 
+def arrivals_chart(*, chart_id: str, session, quarters) -> Chart:
+    """Sign-ins per 15 minutes of a session (selectors.quarter_buckets)."""
+    return Chart(
+        id=chart_id,
+        title=_("Arrivals per 15 minutes: %(session)s") % {"session": session},
+        labels=[f"{timezone.localtime(start):%H:%M}" for start, _count in quarters],
+        series=[(_("Arrivals"), [count for _start, count in quarters])],
+    )
+
+
 def event_charts(report: EventReport) -> list[Chart]:
     result = []
     if report.event.is_training:
@@ -67,17 +77,12 @@ def event_charts(report: EventReport) -> list[Chart]:
             )
         )
     else:
-        for index, item in enumerate(report.sessions):
-            result.append(
-                Chart(
-                    id=f"chart-arrivals-{index}",
-                    title=_("Arrivals per 15 minutes: %(session)s") % {"session": item.session},
-                    labels=[
-                        f"{timezone.localtime(start):%H:%M}" for start, _count in item.quarters
-                    ],
-                    series=[(_("Arrivals"), [count for _start, count in item.quarters])],
-                )
+        result += [
+            arrivals_chart(
+                chart_id=f"chart-arrivals-{index}", session=item.session, quarters=item.quarters
             )
+            for index, item in enumerate(report.sessions)
+        ]
     breakdowns = report.breakdowns
     result += [
         _breakdown("chart-county", _("By county of origin"), breakdowns.county, horizontal=True),

@@ -509,6 +509,7 @@ def breakdowns(*, event: Event, special_groups: bool) -> Breakdowns:
     people = (
         Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED)
         .annotate(arrived=arrived)
+        .order_by()
         .values_list(
             "worker__hukou_region__code",
             "worker__origin_county_code",

@@ -109,7 +109,11 @@ def campaign_overview(
     *, filters: selectors.OverviewFilters, now: datetime.datetime | None = None
 ) -> selectors.Overview:
     """The overview of the filtered events, counting those never counted before first."""
-    events = list(selectors.overview_events(filters=filters).select_related("region"))
+    events = list(
+        selectors.overview_events(filters=filters)
+        .select_related("region")
+        .only("kind", "starts_at", "ends_at", "region__code")  # not the content of 500 events
+    )
     summaries = summaries_for_overview(events=events, now=now)
     return selectors.campaign_overview(events=events, summaries=summaries, filters=filters, now=now)
 
@@ -453,7 +457,13 @@ def is_large(*, request: ExportRequest) -> bool:
 def queue_export(*, request: ExportRequest, user: AbstractBaseUser) -> ExportJob:
     """A job for a Celery worker, handed over once the transaction commits; if the broker is
     down then, the sweeper hands it over later."""
-    job = ExportJob.objects.create(
+    job = create_export_job(request=request, user=user)
+    transaction.on_commit(lambda: _hand_over(job.pk), robust=True)
+    return job
+
+
+def create_export_job(*, request: ExportRequest, user: AbstractBaseUser) -> ExportJob:
+    return ExportJob.objects.create(
         kind=request.kind,
         file_format=request.file_format,
         event=request.event,
@@ -462,8 +472,6 @@ def queue_export(*, request: ExportRequest, user: AbstractBaseUser) -> ExportJob
         special_groups=request.special_groups,
         rows_total=sheets.estimate_rows(kind=request.kind, event=request.event),
     )
-    transaction.on_commit(lambda: _hand_over(job.pk), robust=True)
-    return job
 
 
 def _hand_over(job_id: int) -> None:

@@ -145,7 +145,8 @@ def _hukou(region: Region | None) -> str:
     names = []
     while region is not None and region.level != RegionLevel.CITY:
         names.append(region.name)
-        region = region.parent
+        # Up to the county, which the roster's select_related loads; its city is not needed.
+        region = region.parent if region.level != RegionLevel.COUNTY else None
     return "".join(reversed(names))
 
 

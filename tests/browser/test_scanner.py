@@ -223,35 +223,6 @@ def test_manual_entry_in_wechat(live_server, phone, django_user_model, quiet_sms
     assert overflow <= 0
 
 
-def test_arrivals_chart_draws_a_bar_and_a_value_per_point(live_server, phone):
-    series = '[{"t":"08:30","n":3},{"t":"09:00","n":12},{"t":"09:30","n":0},{"t":"10:00","n":7}]'
-    admin_series = '[{"start":"2026-03-02T09:15:00+08:00","count":4}]'
-
-    def draw(page):
-        page.goto(f"{live_server.url}/healthz")  # same origin for the script
-        page.set_content(
-            f"<div id='arrivals-chart' data-series='{series}'></div>"
-            f"<div class='bar-chart' data-series='{admin_series}'></div>"
-            f"<script src='{live_server.url}/static/js/chart.js'></script>"
-        )
-        page.wait_for_selector("#arrivals-chart svg")
-        return page.evaluate(
-            """() => [...document.querySelectorAll('[data-series]')].map(chart => ({
-              bars: [...chart.querySelectorAll('rect')].map(r => +r.getAttribute('height')),
-              values: [...chart.querySelectorAll('.value')].map(t => t.textContent),
-              ticks: [...chart.querySelectorAll('.tick')].map(t => t.textContent),
-            }))"""
-        )
-
-    drawn, admin = phone.run(draw)
-    assert len(drawn["bars"]) == 4
-    assert drawn["bars"][1] == max(drawn["bars"]) and drawn["bars"][2] == 0
-    assert drawn["values"] == ["3", "12", "7"]  # no label on an empty bar
-    assert drawn["ticks"][0] == "08:30"
-    # The attendance screen's format: local ISO start times and counts.
-    assert admin["values"] == ["4"] and admin["ticks"] == ["09:15"]
-
-
 def test_photo_search_undo_and_walk_in_at_the_organisers_desk(
     live_server, phone, django_user_model, quiet_sms, tmp_path
 ):

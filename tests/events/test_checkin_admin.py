@@ -2,7 +2,6 @@
 staff and the live attendance page."""
 
 import datetime
-import html
 import json
 import re
 
@@ -183,10 +182,14 @@ def test_the_attendance_page_counts_charts_and_tallies(client, django_user_model
     page = response.content.decode()
     counters = dict(re.findall(r'data-counter="(\w+)">(\d+)<', page))
     assert counters == {"registered": "3", "checked_in": "2", "walk_ins": "0", "not_arrived": "1"}
-    series = json.loads(html.unescape(re.search(r"data-series=\"([^\"]*)\"", page).group(1)))
-    assert sum(point["count"] for point in series) == 2
-    assert all(set(point) == {"start", "count"} for point in series)
-    assert 'id="arrivals-table"' in page
+    chart = json.loads(
+        re.search(
+            r'<script id="arrivals-chart" type="application/json">(.*?)</script>', page
+        ).group(1)
+    )
+    assert sum(chart["series"][0]["values"]) == 2
+    assert all(re.fullmatch(r"\d\d:[0134][05]", label) for label in chart["labels"])
+    assert 'data-chart-table="arrivals-chart"' in page, "the chart's numbers in a table too"
     table = page.split('id="session-attendance"')[1].split("</table>")[0]
     rows = [re.findall(r"<td>(.*?)</td>", row) for row in table.split("<tr>")[2:]]
     tallies = {cells[0]: cells[1:] for cells in rows}

@@ -34,7 +34,7 @@ from trainees.models import SpecialGroup
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 20  # per page, everything the request does included (bench/statistics.py too)
+MAX_QUERIES = 20  # per page, everything the request does included (bench/reports.py too)
 
 
 @pytest.fixture
