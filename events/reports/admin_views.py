@@ -37,6 +37,7 @@ from events.models import (
     AssessmentOutcome,
     Campaign,
     Event,
+    EventKind,
     ExportFormat,
     ExportJob,
     ExportKind,
@@ -105,11 +106,15 @@ class StatisticsIndexView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView)
             .order_by("-starts_at", "-pk")
         )
         kind = self.request.GET.get("kind", "")
-        if kind in ("job_fair", "training"):
+        if kind in EventKind.values:
             events = events.filter(kind=kind)
+        query = self.request.GET.get("q", "").strip()[:100]
+        if query:
+            events = events.filter(title__icontains=query)
         return super().get_context_data(
             events=list(events[: self.limit]),
             kind=kind,
+            query=query,
             overview=selectors.sees_every_event(user=self.request.user),
             **kwargs,
         )

@@ -143,14 +143,26 @@ def event_statistics(request: HttpRequest, event_id: int) -> JsonResponse:
 
 @require_GET
 def overview_statistics(request: HttpRequest) -> JsonResponse:
+    return _overview(request, campaign_id=None)
+
+
+@require_GET
+def campaign_statistics(request: HttpRequest, campaign_id: int) -> JsonResponse:
+    """The overview of one campaign: /overview?campaign=<id> at a path of its own."""
+    return _overview(request, campaign_id=campaign_id)
+
+
+def _overview(request: HttpRequest, *, campaign_id: int | None) -> JsonResponse:
     try:
-        events, _special = _caller(request)
+        _caller(request)
     except _Denied:
         return _error(401, "unauthenticated", _("Sign in or send a valid statistics API token."))
     if not _sees_all(request):
         return _error(404, "not_found", _("The campaign overview is for the bureau."))
+    if campaign_id is not None and not Campaign.objects.filter(pk=campaign_id).exists():
+        return _error(404, "not_found", _("There is no such campaign."))
     try:
-        filters = _filters(request)
+        filters = _filters(request, campaign_id=campaign_id)
     except ValueError as error:
         return _error(400, "bad_request", str(error))
     overview = services.campaign_overview(filters=filters)
@@ -187,10 +199,12 @@ def _sees_all(request: HttpRequest) -> bool:
     return selectors.sees_every_event(user=request.user)
 
 
-def _filters(request: HttpRequest) -> selectors.OverviewFilters:
+def _filters(request: HttpRequest, *, campaign_id: int | None) -> selectors.OverviewFilters:
     params = request.GET
     campaign = None
-    if params.get("campaign"):
+    if campaign_id is not None:
+        campaign = Campaign.objects.get(pk=campaign_id)
+    elif params.get("campaign"):
         if not params["campaign"].isdigit():
             raise ValueError(_("campaign must be a campaign id."))
         campaign = Campaign.objects.filter(pk=int(params["campaign"])).first()

@@ -326,3 +326,21 @@ def test_the_statistics_roles_migration():
     assert codenames("Bureau statistics") == {"access_admin", "view_statistics"}
     assert {"view_statistics", "add_subsidyclaim"} <= codenames("Subsidy officers")
     assert "view_statistics" not in codenames("Organisers")
+
+
+def test_the_index_lists_the_users_events_by_kind_and_title(client, fair, other_fair):
+    course, _sessions, _now = training_class(title="电工培训班")
+    organiser = staff_member("organiser", "Organisers", event=fair, role="organiser")
+    client.force_login(organiser)
+    mine = client.get(reverse("statistics:index")).content.decode()
+    client.force_login(staff_member("bureau", "Bureau statistics"))
+    url = reverse("statistics:index")
+
+    classes = client.get(url, {"kind": "training"}).content.decode()
+    found = client.get(url, {"q": "电工"}).content.decode()
+
+    assert reverse("statistics:event", args=[fair.pk]) in mine
+    assert reverse("statistics:event", args=[other_fair.pk]) not in mine
+    assert reverse("statistics:training", args=[course.pk]) in classes
+    assert reverse("statistics:event", args=[fair.pk]) not in classes
+    assert "电工培训班" in found and reverse("statistics:event", args=[fair.pk]) not in found

@@ -112,9 +112,16 @@ def test_the_overview_by_campaign_with_the_documented_answer(client, counted_fai
         reverse("statistics_api:overview"), {"campaign": campaign.pk}, **bearer(token)
     )
 
+    by_path = client.get(reverse("statistics_api:campaign", args=[campaign.pk]), **bearer(token))
+    unknown = client.get(
+        reverse("statistics_api:campaign", args=[campaign.pk + 1]), **bearer(token)
+    )
+
     data = response.json()
     jsonschema.validate(data, schema("Overview"))
     assert data["events"] == 1 and data["filters"]["campaign"] == campaign.pk
+    assert by_path.json() == data
+    assert unknown.status_code == 404
 
 
 @pytest.mark.parametrize(
