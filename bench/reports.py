@@ -45,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import pages  # noqa: E402
 from bench.pages import (  # noqa: E402
     PYTHON,
     Deadline,
@@ -94,22 +95,10 @@ def parse_args() -> argparse.Namespace:
 
 
 def bench_env(args: argparse.Namespace) -> dict[str, str]:
-    """config.settings.dev with DEBUG off, as bench/pages.py explains, with Redis as cache."""
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.dev",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "bench-only-not-secret"),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=args.database_url,
-        DJANGO_LOG_LEVEL="WARNING",
-        CHUNFENG_PRIVATE_ROOT=tempfile.mkdtemp(prefix="chunfeng-bench-private-"),
-        PYTHONUNBUFFERED="1",
-    )
-    if args.cache_url:
-        env["CACHE_URL"] = args.cache_url
-    else:
-        env.pop("CACHE_URL", None)
+    """bench/pages.py's settings (config.settings.dev with DEBUG off, Redis as cache), and a
+    private directory of the run's own for the export files."""
+    env = pages.bench_env(args)
+    env["CHUNFENG_PRIVATE_ROOT"] = tempfile.mkdtemp(prefix="chunfeng-bench-private-")
     return env
 
 
@@ -422,10 +411,10 @@ def count_queries(client, path: str) -> list[tuple[str, float]]:
     return [(query["sql"], float(query["time"])) for query in captured.captured_queries]
 
 
-def measure(base: str, pages: dict[str, str], args, deadline: Deadline) -> dict[str, Result]:
+def measure(base: str, paths: dict[str, str], args, deadline: Deadline) -> dict[str, Result]:
     cookie, client = bureau_cookie()
     results = {}
-    for key, path in pages.items():
+    for key, path in paths.items():
         url = base + path
         for _ in range(args.warmup):
             fetch(url, cookie, timeout=deadline.left(120))
@@ -570,14 +559,14 @@ def main() -> int:
         analyze()
         recount[size.name] = count_summaries()
         print(f"  summaries of {seeded[size.name]['events']} events in {recount[size.name]:.1f}s")
-        pages = {
+        paths = {
             "event": f"/admin/statistics/events/{seeded[size.name]['first_fair']}/",
             "training": f"/admin/statistics/events/{seeded[size.name]['first_class']}/training/",
             "overview": "/admin/statistics/overview/",
         }
         process, base = start_gunicorn(env, 2, logdir / f"gunicorn-{size.name}.log", deadline)
         try:
-            results[size.name] = measure(base, pages, args, deadline)
+            results[size.name] = measure(base, paths, args, deadline)
         finally:
             stop(process)
         if size.name == "full":
@@ -598,9 +587,9 @@ def main() -> int:
                     "pages": {
                         size: {
                             key: {"median_ms": r.median, "p95_ms": r.p95, "queries": len(r.queries)}
-                            for key, r in pages.items()
+                            for key, r in measured.items()
                         }
-                        for size, pages in results.items()
+                        for size, measured in results.items()
                     },
                     "exports": exports,
                 },

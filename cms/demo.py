@@ -857,21 +857,13 @@ def seed_history(rng: random.Random, seeded: Seeded) -> None:
                 employer_id=present[index % len(present)],
                 recorded_by=organiser,
             )
-        ManualFigure.objects.create(
-            event=event,
-            kind=ManualFigureKind.LEAFLETS,
-            value=people * 12,
-            reason=LEAFLETS_REASON,
-            entered_by=organiser,
-        )
+        figures = [(ManualFigureKind.LEAFLETS, people * 12, LEAFLETS_REASON)]
         if event.fair_type != FairType.VILLAGE:
-            ManualFigure.objects.create(
-                event=event,
-                kind=ManualFigureKind.LIVESTREAM_VIEWS,
-                value=people * 85,
-                reason=LIVESTREAM_REASON,
-                entered_by=organiser,
-            )
+            figures.append((ManualFigureKind.LIVESTREAM_VIEWS, people * 85, LIVESTREAM_REASON))
+        ManualFigure.objects.bulk_create(
+            ManualFigure(event=event, kind=kind, value=value, reason=reason, entered_by=organiser)
+            for kind, value, reason in figures
+        )
         seeded.workers += people
 
 

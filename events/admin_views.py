@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +19,7 @@ from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.viewsets.model import ModelViewSet
 
 from events import selectors, services, tickets
 from events.models import (
@@ -167,6 +168,28 @@ class NoGenericEditingMixin:
 
     def get_inspect_url(self, instance):
         return None
+
+
+class ActionOnlyViewSet(ModelViewSet):
+    """A listing whose rows change only through service actions (cancel, revoke) or never: no
+    generic add, edit, copy, delete or inspect views, no spreadsheet export of the listing (the
+    audited exports are elsewhere), nothing in the reference index. Subclasses add their
+    actions' URLs in get_action_urlpatterns."""
+
+    list_export: list[str] = []
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    add_to_reference_index = False
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            *self.get_action_urlpatterns(),
+        ]
+
+    def get_action_urlpatterns(self) -> list:
+        return []
 
 
 class ScannerDeviceIndexView(NoGenericEditingMixin, IndexView):

@@ -15,6 +15,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from events.admin_views import (
+    ActionOnlyViewSet,
     AttendanceIndexView,
     AttendanceView,
     CancelRegistrationView,
@@ -220,7 +221,7 @@ class RegistrationIndexView(NoGenericEditingMixin, IndexView):
         return [MenuItem(label, url=f"{url}?{query}", icon_name=icon, priority=10)]
 
 
-class RegistrationViewSet(ModelViewSet):
+class RegistrationViewSet(ActionOnlyViewSet):
     """Organisers: registrations per event, masked name and phone only (never ID numbers)."""
 
     model = Registration
@@ -241,19 +242,14 @@ class RegistrationViewSet(ModelViewSet):
     list_filter = ["event", "status", "channel"]
     search_fields = ["worker__name"]
     ordering = ["-created_at", "-pk"]
-    list_export: list[str] = []
-    copy_view_enabled = False
-    add_to_reference_index = False
 
-    def get_urlpatterns(self):
+    def get_action_urlpatterns(self):
         action_kwargs = {
             "permission_policy": self.permission_policy,
             "index_url_name": self.get_url_name("index"),
             "header_icon": self.icon,
         }
         return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
             path(
                 "cancel/<int:pk>/",
                 CancelRegistrationView.as_view(**action_kwargs),
@@ -304,7 +300,7 @@ class EventStaffViewSet(ModelViewSet):
         return super().get_index_view_kwargs(queryset=queryset, **kwargs)
 
 
-class ScannerDeviceViewSet(ModelViewSet):
+class ScannerDeviceViewSet(ActionOnlyViewSet):
     model = ScannerDevice
     icon = "mobile-alt"
     menu_label = _("Scanner devices")
@@ -318,16 +314,10 @@ class ScannerDeviceViewSet(ModelViewSet):
     ]
     list_filter = ["event"]
     ordering = ["-created_at"]
-    list_export: list[str] = []
-    copy_view_enabled = False
-    inspect_view_enabled = False
-    add_to_reference_index = False
 
-    def get_urlpatterns(self):
+    def get_action_urlpatterns(self):
         common = {"permission_policy": self.permission_policy, "header_icon": self.icon}
         return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
             path(
                 "new/",
                 ScannerDeviceCreateView.as_view(
@@ -354,7 +344,7 @@ class ScannerDeviceViewSet(ModelViewSet):
         )
 
 
-class ScanLogViewSet(ModelViewSet):
+class ScanLogViewSet(ActionOnlyViewSet):
     model = ScanLog
     icon = "list-ul"
     menu_label = _("Scan log")
@@ -372,14 +362,6 @@ class ScanLogViewSet(ModelViewSet):
     ]
     list_filter = ["event", "result", "gate"]
     ordering = ["-received_at", "-pk"]
-    list_export: list[str] = []
-    add_to_reference_index = False
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-        ]
 
     def get_permissions_to_register(self):
         return Permission.objects.filter(

@@ -9,6 +9,7 @@ campaign overview is for the bureau.
 """
 
 import io
+from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,10 +30,9 @@ from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
-from wagtail.admin.viewsets.model import ModelViewSet
 
 from events import selectors as event_selectors
-from events.admin_views import NoGenericEditingMixin, _Breadcrumbs
+from events.admin_views import ActionOnlyViewSet, NoGenericEditingMixin, _Breadcrumbs
 from events.models import (
     AssessmentOutcome,
     Campaign,
@@ -648,22 +648,16 @@ class RevokeStatisticsClientConfirmView(_Breadcrumbs, WagtailAdminTemplateMixin,
         return redirect(self.index_url_name)
 
 
-class StatisticsClientViewSet(ModelViewSet):
+class StatisticsClientViewSet(ActionOnlyViewSet):
     model = StatisticsClient
     icon = "key"
     menu_label = gettext_lazy("Statistics API clients")
     index_view_class = StatisticsClientIndexView
     list_display = ["name", "created_at", "last_used_at", "revoked_at"]
     ordering = ["-created_at"]
-    list_export: list[str] = []
-    copy_view_enabled = False
-    inspect_view_enabled = False
-    add_to_reference_index = False
 
-    def get_urlpatterns(self):
+    def get_action_urlpatterns(self):
         return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
             path("new/", StatisticsClientCreateView.as_view(), name="add"),
             path("revoke/<int:pk>/", RevokeStatisticsClientConfirmView.as_view(), name="revoke"),
         ]
@@ -676,8 +670,12 @@ class StatisticsClientViewSet(ModelViewSet):
         )
 
     def get_menu_item(self, order=None):
-        return _SuperuserMenuItem(
-            self.menu_label, reverse(self.get_url_name("index")), icon_name=self.icon, order=400
+        return _MenuItemIf(
+            self.menu_label,
+            reverse(self.get_url_name("index")),
+            icon_name=self.icon,
+            order=400,
+            shown=_superuser,
         )
 
 
@@ -718,19 +716,23 @@ class StatisticsViewSet(ViewSet):
         ]
 
 
-class _StatisticsMenuItem(AdminMenuItem):
+class _MenuItemIf(AdminMenuItem):
+    """A menu item shown when `shown(request)` says so."""
+
+    def __init__(self, *args, shown: Callable[..., bool], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shown = shown
+
     def is_shown(self, request) -> bool:
-        return may_use_statistics(request)
+        return self.shown(request)
 
 
-class _BureauMenuItem(AdminMenuItem):
-    def is_shown(self, request) -> bool:
-        return selectors.sees_every_event(user=request.user)
+def _bureau(request) -> bool:
+    return selectors.sees_every_event(user=request.user)
 
 
-class _SuperuserMenuItem(AdminMenuItem):
-    def is_shown(self, request) -> bool:
-        return request.user.is_superuser
+def _superuser(request) -> bool:
+    return request.user.is_superuser
 
 
 def statistics_menu(clients: StatisticsClientViewSet) -> SubmenuMenuItem:
@@ -738,17 +740,26 @@ def statistics_menu(clients: StatisticsClientViewSet) -> SubmenuMenuItem:
         _("Statistics"),
         Menu(
             items=[
-                _StatisticsMenuItem(
-                    _("Events"), reverse("statistics:index"), icon_name="table", order=100
+                _MenuItemIf(
+                    _("Events"),
+                    reverse("statistics:index"),
+                    icon_name="table",
+                    order=100,
+                    shown=may_use_statistics,
                 ),
-                _BureauMenuItem(
+                _MenuItemIf(
                     _("Campaign overview"),
                     reverse("statistics:overview"),
                     icon_name="view",
                     order=200,
+                    shown=_bureau,
                 ),
-                _StatisticsMenuItem(
-                    _("My exports"), reverse("statistics:exports"), icon_name="download", order=300
+                _MenuItemIf(
+                    _("My exports"),
+                    reverse("statistics:exports"),
+                    icon_name="download",
+                    order=300,
+                    shown=may_use_statistics,
                 ),
                 clients.get_menu_item(),
             ]

@@ -32,7 +32,11 @@ CHARTS = """() => [...document.querySelectorAll('canvas[data-chart]')].map(canva
 def signed_in_page(browser, live_server, user, **context_options) -> Phone:
     client = Client()
     client.force_login(user)
-    cookie = {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
+    cookie = {
+        "name": "sessionid",
+        "value": client.cookies["sessionid"].value,
+        "url": live_server.url,
+    }
 
     def open_page():
         context = browser._browser.new_context(locale="zh-CN", **context_options)

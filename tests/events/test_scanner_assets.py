@@ -56,7 +56,7 @@ def test_static_server_serves_the_wasm_as_application_wasm(client):
 
 
 def test_our_scripts_hold_no_text_and_load_nothing_from_elsewhere():
-    for name in ("js/scanner.js", "js/chart.js"):
+    for name in ("js/scanner.js", "js/charts.js", "js/exports.js"):
         source = (STATIC / name).read_text(encoding="utf-8")
         assert not CJK.search(source), f"{name}: UI text belongs in the template"
         assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", source), name

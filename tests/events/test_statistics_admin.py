@@ -344,3 +344,18 @@ def test_the_index_lists_the_users_events_by_kind_and_title(client, fair, other_
     assert reverse("statistics:training", args=[course.pk]) in classes
     assert reverse("statistics:event", args=[fair.pk]) not in classes
     assert "电工培训班" in found and reverse("statistics:event", args=[fair.pk]) not in found
+
+
+def test_the_vendored_chart_library_is_the_recorded_build():
+    """static/vendor/chart.js-4.6.1/VERSION records the file's SHA-256; a changed file is a new
+    vendoring, to be recorded there too."""
+    import hashlib
+    from pathlib import Path
+
+    from django.conf import settings
+
+    folder = Path(settings.BASE_DIR) / "static" / "vendor" / "chart.js-4.6.1"
+    digest = hashlib.sha256((folder / "chart.umd.min.js").read_bytes()).hexdigest()
+
+    assert f"{digest}  chart.umd.min.js as vendored" in (folder / "VERSION").read_text()
+    assert "sourceMappingURL" not in (folder / "chart.umd.min.js").read_text(encoding="utf-8")
