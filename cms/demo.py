@@ -853,6 +853,7 @@ def seed_history(rng: random.Random, seeded: Seeded) -> None:
         )
         for index, registration in enumerate(registrations[::4] if present else []):
             Intention.objects.create(
+                event=event,
                 registration=registration,
                 employer_id=present[index % len(present)],
                 recorded_by=organiser,

@@ -924,8 +924,11 @@ class ManualFigure(models.Model):
 
 
 class Intention(models.Model):
-    """达成(初步)就业意向: a person at a fair and an employer there agreed to go further."""
+    """达成(初步)就业意向: a person at a fair and an employer there agreed to go further. The
+    event is the registration's, kept on the row so that a fair's intentions are counted on an
+    index of their own."""
 
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="intentions")
     registration = models.ForeignKey(
         Registration, on_delete=models.PROTECT, related_name="intentions"
     )

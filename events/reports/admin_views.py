@@ -555,16 +555,14 @@ class OverviewView(_Breadcrumbs, WagtailAdminTemplateMixin, FormView):
 
 
 class RecountView(View):
-    """Recount the summaries of the overview's events now instead of waiting for beat."""
+    """Recount the overview's events and coverage now instead of waiting for beat."""
 
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
         if not selectors.sees_every_event(user=request.user):
             raise PermissionDenied
-        form = OverviewForm(request.POST)
-        events = selectors.overview_events(filters=form.filters())
-        counted = services.refresh_summaries(event_ids=events.values_list("pk", flat=True))
+        counted = services.recount_overview(filters=OverviewForm(request.POST).filters())
         messages.success(request, _("Recounted %(count)s events.") % {"count": counted})
         query = request.POST.get("query", "")
         return redirect(reverse("statistics:overview") + (f"?{query}" if query else ""))

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.db.models import (
     Exists,
     F,
@@ -181,7 +182,7 @@ def _figure_expressions() -> dict:
     )
     offered_booked = offers.filter(Exists(employer_booked))
     offered_present = offers.filter(Exists(employer_present))
-    intentions = Intention.objects.filter(registration__event_id=OuterRef("pk"))
+    intentions = Intention.objects.filter(event_id=OuterRef("pk"))
     return {
         "registered": _aggregate(
             confirmed.exclude(channel=RegistrationChannel.WALK_IN), "COUNT", "pk"
@@ -640,7 +641,7 @@ def booths_with_offers(*, event: Event) -> list[Booth]:
             openings=_aggregate(offers, "SUM", "joblisting__headcount"),
             intentions=_aggregate(
                 Intention.objects.filter(
-                    registration__event_id=OuterRef("event_id"), employer_id=OuterRef("employer_id")
+                    event_id=OuterRef("event_id"), employer_id=OuterRef("employer_id")
                 ),
                 "COUNT",
                 "pk",
@@ -691,7 +692,7 @@ def event_report(
 
 def recent_intentions(*, event: Event, limit: int = 20) -> list[Intention]:
     return list(
-        Intention.objects.filter(registration__event=event)
+        Intention.objects.filter(event=event)
         .select_related("registration__worker", "employer", "job")
         .order_by("-recorded_at", "-pk")[:limit]
     )
@@ -818,7 +819,8 @@ def campaign_overview(
     now: datetime.datetime | None = None,
 ) -> Overview:
     """Adds up the events' summaries (services.refresh_summaries keeps them) by county and by
-    week, with village coverage: the workers on record per village in the county (or city)."""
+    week, with village coverage: the workers on record per village in the county (or city).
+    `counted_at` is the oldest of the counts it used."""
     now = now or timezone.now()
     names = division_names()
     total = OverviewRow(key="", label=_("All"))
@@ -837,9 +839,9 @@ def campaign_overview(
             weeks.setdefault(week, OverviewRow(key=week.isoformat(), label=_week_label(week))),
         ):
             row.add(event=event, figures=figures, now=now)
-    prefixes = [filters.county_code[:6]] if filters.county_code else None
-    coverage, uncovered = _coverage(coverage_within(prefixes=prefixes), names=names)
-    used = [summary.computed_at for summary in summaries.values()]
+    coverage_counted_at, townships = village_coverage(county_code=filters.county_code)
+    coverage, uncovered = _coverage(townships, names=names)
+    used = [summary.computed_at for summary in summaries.values()] + [coverage_counted_at]
     return Overview(
         filters=filters,
         total=total,
@@ -850,6 +852,27 @@ def campaign_overview(
         counted_at=min(used) if used else None,
         events=len(events),
     )
+
+
+COVERAGE_CACHE_SECONDS = 5 * 60
+
+
+def coverage_cache_key(county_code: str) -> str:
+    return f"statistics:coverage:{county_code or 'city'}"
+
+
+def village_coverage(*, county_code: str = "") -> tuple[datetime.datetime, list[TownshipCoverage]]:
+    """(when counted, workers on record per village) of the county or the whole city, kept in
+    the cache for COVERAGE_CACHE_SECONDS like the events' summaries: counting 100,000 workers at
+    every view of the overview would make it slower as the city's records grow. The
+    coordinators' own coverage report (trainees.selectors.village_coverage) always counts."""
+    key = coverage_cache_key(county_code)
+    counted = cache.get(key)
+    if counted is None:
+        prefixes = [county_code[:6]] if county_code else None
+        counted = (timezone.now(), coverage_within(prefixes=prefixes))
+        cache.set(key, counted, COVERAGE_CACHE_SECONDS)
+    return counted
 
 
 def _week_label(monday: datetime.date) -> str:

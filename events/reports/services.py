@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -103,6 +104,13 @@ def summaries_for_overview(
         refresh_summaries(event_ids=missing, now=now)
         summaries = selectors.summaries_for(events=events)
     return summaries
+
+
+def recount_overview(*, filters: selectors.OverviewFilters) -> int:
+    """Recount the filtered events' summaries and the village coverage now."""
+    cache.delete(selectors.coverage_cache_key(filters.county_code))
+    events = selectors.overview_events(filters=filters)
+    return refresh_summaries(event_ids=events.values_list("pk", flat=True))
 
 
 def campaign_overview(
@@ -255,7 +263,11 @@ def record_intention(
     try:
         with transaction.atomic():
             intention = Intention.objects.create(
-                registration=registration, employer_id=employer_id, job_id=job_id, recorded_by=by
+                event_id=event_id,
+                registration=registration,
+                employer_id=employer_id,
+                job_id=job_id,
+                recorded_by=by,
             )
             refresh_summaries(event_ids=[event_id])
     except IntegrityError:
@@ -267,9 +279,7 @@ def record_intention(
 def withdraw_intention(*, event_id: int, intention_id: int) -> bool:
     """Delete an intention recorded by mistake."""
     with transaction.atomic():
-        deleted, _by_model = Intention.objects.filter(
-            pk=intention_id, registration__event_id=event_id
-        ).delete()
+        deleted, _by_model = Intention.objects.filter(pk=intention_id, event_id=event_id).delete()
         refresh_summaries(event_ids=[event_id])
     return bool(deleted)
 

@@ -29,6 +29,7 @@ from tests.factories import (
     EventFactory,
     JobListingFactory,
     county,
+    make_worker,
     village,
 )
 from tests.support.scenarios import (
@@ -464,3 +465,22 @@ def test_figures_of_many_events_take_a_fixed_number_of_queries():
         selectors.event_figures(events=Event.objects.filter(pk__in=[e.pk for e in events]))
 
     assert len(large) == len(small)
+
+
+def test_coverage_is_counted_every_five_minutes_or_on_recount():
+    sanli = village("450102001001", "三里村")
+    dongfeng = village("450102001002", "东风村")
+    make_worker(hukou=sanli)
+    filters = selectors.OverviewFilters(county_code="450102000000")
+
+    def coverage():
+        overview = services.campaign_overview(filters=filters)
+        return {(row.name, row.villages, row.covered, row.workers) for row in overview.coverage}
+
+    before = coverage()
+    make_worker(hukou=dongfeng)
+    cached = coverage()
+    services.recount_overview(filters=filters)
+
+    assert before == cached == {("兴宁区", 2, 1, 1)}
+    assert coverage() == {("兴宁区", 2, 2, 2)}
