@@ -718,6 +718,32 @@ class OverviewFilters:
     county_code: str = ""
 
 
+@dataclass(frozen=True)
+class Summary:
+    figures: EventFigures
+    computed_at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class OverviewEvent:
+    """What the overview needs of an event: a row, not a model (a season has hundreds)."""
+
+    pk: int
+    kind: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    county_code: str
+
+
+def overview_event_rows(*, filters: OverviewFilters) -> list[OverviewEvent]:
+    return [
+        OverviewEvent(*row)
+        for row in overview_events(filters=filters).values_list(
+            "pk", "kind", "starts_at", "ends_at", "region__code"
+        )
+    ]
+
+
 def overview_events(*, filters: OverviewFilters) -> QuerySet[Event]:
     """Published, not cancelled events of the campaign / starting in the date range / held in
     the county."""
@@ -755,7 +781,7 @@ class OverviewRow:
     def completion_rate(self) -> float | None:
         return self.completed / self.trainees_ended if self.trainees_ended else None
 
-    def add(self, *, event: Event, figures: EventFigures, now: datetime.datetime) -> None:
+    def add(self, *, event: "OverviewEvent", figures: EventFigures, now: datetime.datetime) -> None:
         if event.starts_at > now:
             return  # not held yet: registrations are not attendance
         if event.kind == EventKind.JOB_FAIR:
@@ -813,8 +839,8 @@ def week_start(moment: datetime.datetime) -> datetime.date:
 
 def campaign_overview(
     *,
-    events: list[Event],
-    summaries: dict[int, EventSummary],
+    events: list[OverviewEvent],
+    summaries: dict[int, Summary],
     filters: OverviewFilters,
     now: datetime.datetime | None = None,
 ) -> Overview:
@@ -830,15 +856,14 @@ def campaign_overview(
         summary = summaries.get(event.pk)
         if summary is None:
             continue
-        figures = EventFigures.from_dict(summary.figures)
-        county = event.region.code
+        county = event.county_code
         week = week_start(event.starts_at)
         for row in (
             total,
             counties.setdefault(county, OverviewRow(key=county, label=names.get(county, county))),
             weeks.setdefault(week, OverviewRow(key=week.isoformat(), label=_week_label(week))),
         ):
-            row.add(event=event, figures=figures, now=now)
+            row.add(event=event, figures=summary.figures, now=now)
     coverage_counted_at, townships = village_coverage(county_code=filters.county_code)
     coverage, uncovered = _coverage(townships, names=names)
     used = [summary.computed_at for summary in summaries.values()] + [coverage_counted_at]
@@ -908,15 +933,13 @@ def _coverage(
     return rows, uncovered
 
 
-def summaries_for(*, events: Iterable[Event]) -> dict[int, EventSummary]:
+def summaries_for(*, event_ids: Iterable[int]) -> dict[int, Summary]:
     return {
-        summary.event_id: summary
-        for summary in EventSummary.objects.filter(event__in=[event.pk for event in events])
+        event_id: Summary(EventFigures.from_dict(figures), computed_at)
+        for event_id, figures, computed_at in EventSummary.objects.filter(
+            event_id__in=list(event_ids)
+        ).values_list("event_id", "figures", "computed_at")
     }
-
-
-def campaign_choices() -> list[Campaign]:
-    return list(Campaign.objects.order_by("-starts_on", "pk"))
 
 
 def statistics_listing(*, user: User, limit: int = 200) -> list[Event]:

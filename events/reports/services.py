@@ -95,14 +95,14 @@ def refresh_active_summaries(*, now: datetime.datetime | None = None) -> int:
 
 
 def summaries_for_overview(
-    *, events: list[Event], now: datetime.datetime | None = None
-) -> dict[int, EventSummary]:
+    *, event_ids: list[int], now: datetime.datetime | None = None
+) -> dict[int, selectors.Summary]:
     """The events' summaries, counting the ones never counted before first."""
-    summaries = selectors.summaries_for(events=events)
-    missing = [event.pk for event in events if event.pk not in summaries]
+    summaries = selectors.summaries_for(event_ids=event_ids)
+    missing = [pk for pk in event_ids if pk not in summaries]
     if missing:
         refresh_summaries(event_ids=missing, now=now)
-        summaries = selectors.summaries_for(events=events)
+        summaries = selectors.summaries_for(event_ids=event_ids)
     return summaries
 
 
@@ -117,12 +117,8 @@ def campaign_overview(
     *, filters: selectors.OverviewFilters, now: datetime.datetime | None = None
 ) -> selectors.Overview:
     """The overview of the filtered events, counting those never counted before first."""
-    events = list(
-        selectors.overview_events(filters=filters)
-        .select_related("region")
-        .only("kind", "starts_at", "ends_at", "region__code")  # not the content of 500 events
-    )
-    summaries = summaries_for_overview(events=events, now=now)
+    events = selectors.overview_event_rows(filters=filters)
+    summaries = summaries_for_overview(event_ids=[event.pk for event in events], now=now)
     return selectors.campaign_overview(events=events, summaries=summaries, filters=filters, now=now)
 
 
