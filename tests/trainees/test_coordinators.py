@@ -144,7 +144,7 @@ def test_migration_creates_the_two_roles_with_their_permissions():
         "view_all_workers",
         "view_full_id_number",
         "view_special_groups",
-        # events.0011_statistics_roles: officers also read statistics and file subsidy claims.
+        # events.0012_statistics_roles: officers also read statistics and file subsidy claims.
         "view_statistics",
         "add_subsidyclaim",
         "view_subsidyclaim",

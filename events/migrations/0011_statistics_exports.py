@@ -23,7 +23,7 @@ def booth_presence_to_checkins(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0009_attendance_rules'),
+        ('events', '0010_hot_table_indexes'),
         ('trainees', '0006_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -56,7 +56,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0010_statistics_exports"),
+        ("events", "0011_statistics_exports"),
         ("trainees", "0004_roles"),
     ]
     operations = [migrations.RunPython(forwards, backwards)]
