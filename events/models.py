@@ -626,8 +626,13 @@ class Registration(models.Model):
     HMAC (events.tickets), and only its SHA-256 is kept for the lookup at the gate.
     """
 
+    # No index of its own: one_registration_per_worker and registration_queue_idx start with it.
     event = models.ForeignKey(
-        Event, verbose_name=_("event"), on_delete=models.PROTECT, related_name="registrations"
+        Event,
+        verbose_name=_("event"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        db_index=False,
     )
     worker = models.ForeignKey(
         "trainees.Worker",
@@ -642,6 +647,8 @@ class Registration(models.Model):
         choices=RegistrationChannel.choices,
         default=RegistrationChannel.SELF,
     )
+    # No indexes on the accounts: nothing looks registrations up by them, and every index is
+    # written by each registration of a burst (bench/registration_burst.py).
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("registered by"),
@@ -649,6 +656,7 @@ class Registration(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     waitlisted_at = models.DateTimeField(_("joined the waiting list at"), null=True, blank=True)
@@ -661,10 +669,11 @@ class Registration(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     ticket_version = models.PositiveSmallIntegerField(default=1, editable=False)
-    ticket_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    ticket_hash = models.CharField(max_length=64, null=True, editable=False)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -673,6 +682,8 @@ class Registration(models.Model):
         verbose_name_plural = _("registrations")
         constraints = [
             models.UniqueConstraint(fields=["event", "worker"], name="one_registration_per_worker"),
+            # A constraint rather than unique=True, which would add a second (LIKE) index.
+            models.UniqueConstraint(fields=["ticket_hash"], name="one_registration_per_ticket"),
         ]
         indexes = [
             models.Index(
@@ -741,25 +752,45 @@ class CheckIn(models.Model):
     """One sign-in or sign-out of a registration at a session. An undone check-in is kept with
     undone_at set; at most one live check-in per registration, session and direction."""
 
+    # Every index here is written at each scan (bench/checkin.py), so only the ones queries
+    # use: the session's is checkin_session_time_idx, and nothing looks check-ins up by device
+    # or account (deleting one of those scans the table, which happens about never).
     registration = models.ForeignKey(
         Registration, on_delete=models.PROTECT, related_name="checkins"
     )
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="checkins")
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="checkins", db_index=False
+    )
     direction = models.CharField(
         _("direction"), max_length=3, choices=Direction.choices, default=Direction.IN
     )
     gate = models.CharField(_("gate"), max_length=60, blank=True)
     device = models.ForeignKey(
-        ScannerDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ScannerDevice,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     scanned_at = models.DateTimeField(_("scanned at"))
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
     undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -802,26 +833,54 @@ class ScanLog(models.Model):
     """Every scan, successful or not: who, which device and gate, when scanned and received,
     and the result. The client nonce makes a retried request return the first result."""
 
+    # The log is read by event (admin, exports) and by nonce; every other index would only be
+    # written, at each scan (bench/checkin.py). Deleting a session, check-in, device or account
+    # scans the table for the references to clear, which happens about never.
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="scans")
     session = models.ForeignKey(
-        Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="scans"
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scans",
+        db_index=False,
     )
     registration = models.ForeignKey(
-        Registration, null=True, blank=True, on_delete=models.SET_NULL, related_name="scans"
+        Registration,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scans",
+        db_index=False,
     )
     checkin = models.ForeignKey(
-        CheckIn, null=True, blank=True, on_delete=models.SET_NULL, related_name="scans"
+        CheckIn,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scans",
+        db_index=False,
     )
     direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.IN)
     result = models.CharField(_("result"), max_length=24, choices=ScanResult.choices)
     gate = models.CharField(_("gate"), max_length=60, blank=True)
     device = models.ForeignKey(
-        ScannerDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ScannerDevice,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
-    client_nonce = models.CharField(max_length=64, unique=True)
+    client_nonce = models.CharField(max_length=64)
     scanned_at = models.DateTimeField(_("scanned at"))
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
@@ -829,6 +888,10 @@ class ScanLog(models.Model):
         ordering = ["-received_at", "-pk"]
         verbose_name = _("scan")
         verbose_name_plural = _("scan log")
+        constraints = [
+            # A constraint rather than unique=True, which would add a second (LIKE) index.
+            models.UniqueConstraint(fields=["client_nonce"], name="one_scan_per_client_nonce"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_result_display()} {self.received_at:%H:%M:%S}"
