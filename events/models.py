@@ -1135,9 +1135,11 @@ class ExportJob(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
-    # What the requester could see when asking, so that the worker writes no more than that.
+    # What the requester could see when asking, so that the worker writes no more than that,
+    # and the language the sheet is written in.
     full_id_numbers = models.BooleanField(default=False)
     special_groups = models.BooleanField(default=False)
+    language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
     status = models.CharField(
         _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
     )
@@ -1145,8 +1147,10 @@ class ExportJob(models.Model):
     rows_done = models.PositiveIntegerField(default=0)
     file = models.FileField(storage=export_storage, upload_to="%Y/%m/", blank=True)
     filename = models.CharField(max_length=200, blank=True)
-    error = models.CharField(max_length=300, blank=True)
+    error = models.CharField(max_length=300, blank=True)  # for the logs; users see a sentence
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)  # last given to the broker
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

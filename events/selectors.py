@@ -329,6 +329,8 @@ def registrations_for_data_export(worker: Worker) -> list[dict]:
 # Until Event has the attendance fields (checkin_opens_minutes, checkin_closes_minutes,
 # late_after_minutes, early_leave_minutes), these defaults apply; once it has them, a value set
 # on the event wins and an empty one falls back to the default.
+# A sign-in that counts: not undone (an undone one is kept for the record).
+LIVE_SIGN_IN = Q(direction=Direction.IN, undone_at__isnull=True)
 ARRIVAL_BUCKET = datetime.timedelta(minutes=15)
 MAX_ARRIVAL_BUCKETS = 200  # a session longer than two days is cut, not a runaway chart
 SEARCH_LIMIT = 20
@@ -528,9 +530,7 @@ def arrivals_per_quarter(
     """Sign-ins per 15 minutes of local time, zeros included (quarter_buckets). One query
     reading one timestamp per sign-in."""
     arrivals = list(
-        CheckIn.objects.filter(
-            session=session, direction=Direction.IN, undone_at__isnull=True
-        ).values_list("scanned_at", flat=True)
+        CheckIn.objects.filter(LIVE_SIGN_IN, session=session).values_list("scanned_at", flat=True)
     )
     return quarter_buckets(session=session, rules=rules, arrivals=arrivals, now=now)
 

@@ -1073,6 +1073,7 @@ def excuse_absence(
         session=session,
         defaults={"reason": reason[:200], "recorded_by": by},
     )
+    _recount(event_id=registration.event_id)
     return excusal
 
 
@@ -1080,7 +1081,16 @@ def withdraw_excusal(*, registration_id: int, session_id: int) -> bool:
     deleted, _by_model = Excusal.objects.filter(
         registration_id=registration_id, session_id=session_id
     ).delete()
+    if deleted:
+        _recount(event_id=Session.objects.values_list("event_id", flat=True).get(pk=session_id))
     return bool(deleted)
+
+
+def _recount(*, event_id: int) -> None:
+    """An excusal changes a class's completion: its statistics summary is counted again."""
+    from events.reports.services import refresh_summary_on_commit  # it imports this module
+
+    refresh_summary_on_commit(event_id=event_id)
 
 
 def create_scanner_device(

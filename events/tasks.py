@@ -32,3 +32,23 @@ def sweep_exports_task() -> dict[str, int]:
     from events.reports.services import sweep_exports
 
     return sweep_exports(now=timezone.now())
+
+
+@shared_task(soft_time_limit=10 * 60, time_limit=12 * 60)
+def recount_overview_task(
+    campaign_id: int | None, date_from: str, date_to: str, county_code: str
+) -> int:
+    """The overview's "Recount now": every event in the filter and the coverage; idempotent."""
+    import datetime
+
+    from events.models import Campaign
+    from events.reports.selectors import OverviewFilters
+    from events.reports.services import recount_overview
+
+    filters = OverviewFilters(
+        campaign=Campaign.objects.filter(pk=campaign_id).first() if campaign_id else None,
+        date_from=datetime.date.fromisoformat(date_from) if date_from else None,
+        date_to=datetime.date.fromisoformat(date_to) if date_to else None,
+        county_code=county_code,
+    )
+    return recount_overview(filters=filters)

@@ -253,12 +253,14 @@ def make_worker(
 
 
 def village(code: str, name: str = "") -> Region:
-    """A township or village under 兴宁区 with the given 12-digit code (its township too)."""
+    """A township or village under 兴宁区 with the given 12-digit code (its township too, named
+    测试镇<its three digits> unless it exists)."""
     level = RegionLevel.TOWNSHIP if code.endswith("000") else RegionLevel.VILLAGE
     parent = (
         county(code[:6] + "000000") if level == RegionLevel.TOWNSHIP else village(code[:9] + "000")
     )
-    return RegionFactory(code=code, level=level, name=name or code, parent=parent)
+    default = f"测试镇{code[6:9]}" if level == RegionLevel.TOWNSHIP else code
+    return RegionFactory(code=code, level=level, name=name or default, parent=parent)
 
 
 def staff_member(username: str, *groups: str, event=None, role: str = ""):

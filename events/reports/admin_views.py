@@ -37,7 +37,6 @@ from events.models import (
     AssessmentOutcome,
     Campaign,
     Event,
-    EventKind,
     ExportFormat,
     ExportJob,
     ExportKind,
@@ -92,7 +91,6 @@ class StatisticsIndexView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView)
     page_title = gettext_lazy("Statistics")
     header_icon = "table"
     template_name = "events/reports/index.html"
-    limit = 200
 
     def dispatch(self, request, *args, **kwargs):
         if not may_use_statistics(request):
@@ -100,19 +98,10 @@ class StatisticsIndexView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        events = (
-            selectors.statistics_events(user=self.request.user)
-            .select_related("region")
-            .order_by("-starts_at", "-pk")
-        )
         kind = self.request.GET.get("kind", "")
-        if kind in EventKind.values:
-            events = events.filter(kind=kind)
         query = self.request.GET.get("q", "").strip()[:100]
-        if query:
-            events = events.filter(title__icontains=query)
         return super().get_context_data(
-            events=list(events[: self.limit]),
+            events=selectors.statistics_listing(user=self.request.user, kind=kind, query=query),
             kind=kind,
             query=query,
             overview=selectors.sees_every_event(user=self.request.user),
@@ -189,12 +178,10 @@ class EventStatisticsView(_EventMixin, WagtailAdminTemplateMixin, TemplateView):
 
 
 def _export_choices(event: Event) -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """(kind, label, formats) of the exports that make sense for this event."""
-    skip = ExportKind.FAIR_SUMMARY if event.is_training else ExportKind.ATTENDANCE
+    """(kind, label, formats) of the exports this event has."""
     return [
         (kind, ExportKind(kind).label, [(f, ExportFormat(f).label) for f in formats])
-        for kind, formats in sheets.FORMATS.items()
-        if kind != skip
+        for kind, formats in sheets.formats_for(event=event).items()
     ]
 
 
@@ -294,18 +281,23 @@ def _error_messages(request, error: ValidationError) -> None:
 # Training attendance -----------------------------------------------------------------------------
 
 
-class TrainingAttendanceView(_EventMixin, WagtailAdminTemplateMixin, TemplateView):
-    """Trainees × sessions with times and status symbols, rates per trainee and session,
-    warnings under the threshold, the completion list and the subsidy-eligible list; the
-    assessment form for organisers and the claim form for subsidy officers."""
-
-    header_icon = "table"
-    template_name = "events/reports/training.html"
+class _TrainingMixin(_EventMixin):
+    """A class's training page and its forms: 404 for anything but a training class."""
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         if not self.event.is_training:
             raise Http404
+
+
+class TrainingAttendanceView(_TrainingMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Trainees × sessions with times and status symbols, rates per trainee and session,
+    warnings under the threshold, the completion list and the subsidy-eligible list; the
+    assessment form for organisers (POST here: a wrong entry comes back with what was typed)
+    and the claim form for subsidy officers."""
+
+    header_icon = "table"
+    template_name = "events/reports/training.html"
 
     def get_page_title(self):
         return self.event.title
@@ -313,22 +305,39 @@ class TrainingAttendanceView(_EventMixin, WagtailAdminTemplateMixin, TemplateVie
     def get_page_subtitle(self):
         return _("Training attendance")
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, posted=None, errors=None, **kwargs):
         attendance = selectors.class_attendance(events=[self.event])[self.event.pk]
         symbols = sheets.mark_symbols()
-        rows = [
-            {
-                "row": row,
-                "cells": [sheets.attendance_cells(mark, symbols) for mark in row.marks],
-                "gap": services.eligibility_gap(row),
+        labels = sheets.session_labels(attendance.sessions)
+        rows = []
+        for row in attendance.rows:
+            pk = row.registration.pk
+            stored = row.assessment
+            shown = {
+                "outcome": stored.outcome if stored else "",
+                "certificate": stored.certificate_number if stored else "",
+                "seen": stored.recorded_at.isoformat() if stored else "",
             }
-            for row in attendance.rows
-        ]
+            if posted is not None:  # the form as it was sent, so nothing typed is lost
+                shown = {key: posted.get(f"shown-{key}-{pk}", "") for key in shown}
+            rows.append(
+                {
+                    "row": row,
+                    "cells": [sheets.attendance_cells(mark, symbols) for mark in row.marks],
+                    "gap": services.eligibility_gap(row),
+                    "shown": shown,
+                    "outcome": posted.get(f"outcome-{pk}", "") if posted else shown["outcome"],
+                    "certificate": posted.get(f"certificate-{pk}", "")
+                    if posted
+                    else shown["certificate"],
+                    "error": (errors or {}).get(f"outcome-{pk}", ""),
+                }
+            )
         return super().get_context_data(
             event=self.event,
             attendance=attendance,
             rows=rows,
-            labels=sheets.session_labels(attendance.sessions),
+            labels=labels,
             totals=attendance.session_totals,
             symbols=symbols,
             organiser=self.organiser,
@@ -336,43 +345,48 @@ class TrainingAttendanceView(_EventMixin, WagtailAdminTemplateMixin, TemplateVie
             may_file=selectors.may_file_subsidy_claims(user=self.request.user),
             outcomes=AssessmentOutcome.choices,
             exports=_export_choices(self.event),
-            chart=charts.session_attendance_chart(
-                attendance, labels=sheets.session_labels(attendance.sessions)
-            ),
+            chart=charts.session_attendance_chart(attendance, labels=labels),
             **kwargs,
         )
 
-
-class RecordAssessmentsView(_EventAction):
     def post(self, request, *args, **kwargs):
+        self.require_organiser()
         entries = [
             services.AssessmentEntry(
-                registration_id=int(registration_id),
-                outcome=request.POST.get(f"outcome-{registration_id}", ""),
-                certificate_number=request.POST.get(f"certificate-{registration_id}", ""),
-                seen=request.POST.get(f"seen-{registration_id}", ""),
+                registration_id=int(pk),
+                outcome=request.POST.get(f"outcome-{pk}", ""),
+                certificate_number=request.POST.get(f"certificate-{pk}", ""),
+                shown_outcome=request.POST.get(f"shown-outcome-{pk}", ""),
+                shown_certificate=request.POST.get(f"shown-certificate-{pk}", ""),
+                seen=request.POST.get(f"shown-seen-{pk}", ""),
             )
-            for registration_id in request.POST.getlist("registration")
-            if registration_id.isdigit()
+            for pk in request.POST.getlist("registration")
+            if pk.isdigit()
         ]
-        result = services.record_assessments(
-            event_id=self.event.pk, entries=entries, by=request.user
-        )
+        try:
+            result = services.record_assessments(
+                event_id=self.event.pk, entries=entries, by=request.user
+            )
+        except ValidationError as error:
+            errors = {field: " ".join(problems) for field, problems in error.message_dict.items()}
+            messages.error(request, _("Nothing was saved: correct the marked rows."))
+            context = self.get_context_data(posted=request.POST, errors=errors)
+            return self.render_to_response(context, status=400)
         if result.saved:
             messages.success(request, _("Assessments saved: %(count)s.") % {"count": result.saved})
-        for registration in result.conflicts:
-            messages.error(
-                request,
-                _(
-                    "%(name)s: someone else changed this assessment meanwhile; yours was not "
-                    "saved. Check it and save again."
-                )
-                % {"name": registration.worker.masked_name},
-            )
+        for registration, reason in result.refused:
+            messages.error(request, _named(registration, reason))
         return self.back("statistics:training", anchor="assessments")
 
 
-class FileSubsidyClaimsView(_EventMixin, View):
+def _named(registration, message: str) -> str:
+    return _("%(name)s: %(message)s") % {
+        "name": registration.worker.masked_name,
+        "message": message,
+    }
+
+
+class FileSubsidyClaimsView(_TrainingMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
@@ -387,7 +401,7 @@ class FileSubsidyClaimsView(_EventMixin, View):
                 request, _("Subsidy claims filed: %(count)s.") % {"count": len(result.filed)}
             )
         for registration, reason in result.refused:
-            messages.error(request, f"{registration.worker.masked_name}: {reason}")
+            messages.error(request, _named(registration, reason))
         return self.back("statistics:training", anchor="eligible")
 
 
@@ -555,15 +569,19 @@ class OverviewView(_Breadcrumbs, WagtailAdminTemplateMixin, FormView):
 
 
 class RecountView(View):
-    """Recount the overview's events and coverage now instead of waiting for beat."""
+    """Recount the overview's events and coverage now instead of waiting for beat: a Celery
+    task, since a season of events can take longer than a request may."""
 
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
         if not selectors.sees_every_event(user=request.user):
             raise PermissionDenied
-        counted = services.recount_overview(filters=OverviewForm(request.POST).filters())
-        messages.success(request, _("Recounted %(count)s events.") % {"count": counted})
+        filters = OverviewForm(request.POST).filters()
+        services.queue_recount(filters=filters)
+        messages.success(
+            request, _("Recounting has started; reload the page in a minute to see the result.")
+        )
         query = request.POST.get("query", "")
         return redirect(reverse("statistics:overview") + (f"?{query}" if query else ""))
 
@@ -703,7 +721,6 @@ class StatisticsViewSet(ViewSet):
                 WithdrawIntentionView.as_view(),
                 name="withdraw_intention",
             ),
-            path(f"{event}assessments/", RecordAssessmentsView.as_view(), name="assessments"),
             path(f"{event}claims/", FileSubsidyClaimsView.as_view(), name="claims"),
             path(f"{event}export/", ExportView.as_view(), name="export"),
             path("exports/", ExportsView.as_view(), name="exports"),

@@ -213,9 +213,14 @@ def _filters(request: HttpRequest, *, campaign_id: int | None) -> selectors.Over
     dates = {}
     for name in ("from", "to"):
         value = params.get(name, "")
-        dates[name] = parse_date(value) if value else None
+        try:
+            dates[name] = parse_date(value) if value else None
+        except ValueError:  # well formed but impossible, such as 2026-02-30
+            dates[name] = None
         if value and dates[name] is None:
             raise ValueError(_("%(name)s must be a date like 2026-03-01.") % {"name": name})
+    if dates["from"] and dates["to"] and dates["to"] < dates["from"]:
+        raise ValueError(_("The end date cannot be before the start date."))
     county = params.get("county", "")
     if county and not (county.isdigit() and len(county) == 12):
         raise ValueError(_("county must be a 12-digit division code."))

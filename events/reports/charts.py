@@ -15,7 +15,7 @@ class Chart:
     id: str
     title: str
     labels: list[str]
-    series: list[tuple[str, list[float]]]
+    series: list[tuple[str, list[float | None]]]
     horizontal: bool = False
     percent: bool = False  # values are shares between 0 and 1
 
@@ -115,7 +115,8 @@ def session_attendance_chart(attendance: ClassAttendance, *, labels: list[str]) 
             (
                 _("Attendance rate"),
                 [
-                    round(attended / due, 3) if due else 0
+                    # Nobody due (everyone excused): no rate, not a rate of nought.
+                    round(attended / due, 3) if due else None
                     for (attended, due), held in zip(totals, attendance.held, strict=True)
                     if held
                 ],

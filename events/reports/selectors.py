@@ -33,7 +33,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,7 +44,6 @@ from events.models import (
     BoothStatus,
     Campaign,
     CheckIn,
-    Direction,
     EmployerCheckIn,
     Event,
     EventKind,
@@ -61,6 +60,7 @@ from events.models import (
     SubsidyClaim,
 )
 from events.selectors import (
+    LIVE_SIGN_IN,
     AttendanceMatrix,
     AttendanceStatus,
     attendance_matrices,
@@ -164,8 +164,18 @@ def _aggregate(queryset: QuerySet, function: str, field_name: str, *, distinct: 
 
 def _live_sign_ins() -> QuerySet[CheckIn]:
     """Live sign-ins at the sessions of the outer event."""
-    return CheckIn.objects.filter(
-        session__event_id=OuterRef("pk"), direction=Direction.IN, undone_at__isnull=True
+    return CheckIn.objects.filter(LIVE_SIGN_IN, session__event_id=OuterRef("pk"))
+
+
+def offers_at_fair(*, event_ref: str) -> QuerySet:
+    """Listings offered at the outer fair (the fair is `event_ref` of the outer query):
+    published and valid on the fair's first day, whatever has happened to them since."""
+    fair_day = TruncDate("event__starts_at")
+    return JobListing.fairs.through.objects.filter(
+        event_id=OuterRef(event_ref),
+        joblisting__live=True,
+        joblisting__valid_from__lte=fair_day,
+        joblisting__valid_until__gte=fair_day,
     )
 
 
@@ -173,7 +183,7 @@ def _figure_expressions() -> dict:
     registrations = Registration.objects.filter(event_id=OuterRef("pk"))
     confirmed = registrations.filter(status=RegistrationStatus.CONFIRMED)
     sign_ins = _live_sign_ins()
-    offers = JobListing.fairs.through.objects.filter(event_id=OuterRef("pk"), joblisting__live=True)
+    offers = offers_at_fair(event_ref="pk")
     employer_booked = Booth.objects.filter(
         event_id=OuterRef("event_id"), employer_id=OuterRef("joblisting__employer_id")
     ).exclude(status=BoothStatus.CANCELLED)
@@ -309,7 +319,8 @@ class TraineeRow:
 
     @property
     def below_threshold(self) -> bool:
-        return self.rate is not None and self.rate * 100 < self.threshold
+        # In whole numbers: 29 of 100 at a 29 % threshold is not below it (29/100*100 is 28.999…).
+        return self.due > 0 and self.attended * 100 < self.threshold * self.due
 
     @property
     def completed(self) -> bool:
@@ -454,23 +465,25 @@ class Breakdowns:
     special_groups: list[BreakdownRow] | None  # None: not for this user
 
 
-AGE_BANDS: list[tuple[int | None, int | None, str]] = [
-    (None, 24, gettext_lazy("Under 25")),
-    (25, 34, "25–34"),
-    (35, 44, "35–44"),
-    (45, 54, "45–54"),
-    (55, 59, "55–59"),
-    (60, None, gettext_lazy("60 and over")),
+# (key, lowest age, highest age, label): keys are stable codes for the API, labels translated.
+AGE_BANDS: list[tuple[str, int | None, int | None, str]] = [
+    ("lt25", None, 24, gettext_lazy("Under 25")),
+    ("25-34", 25, 34, "25–34"),
+    ("35-44", 35, 44, "35–44"),
+    ("45-54", 45, 54, "45–54"),
+    ("55-59", 55, 59, "55–59"),
+    ("60+", 60, None, gettext_lazy("60 and over")),
 ]
 UNKNOWN = ""
 
 
 def age_band(age: int | None) -> str:
+    """The key of the band the age falls in, UNKNOWN without an age."""
     if age is None:
         return UNKNOWN
-    for low, high, label in AGE_BANDS:
+    for key, low, high, _label in AGE_BANDS:
         if (low is None or age >= low) and (high is None or age <= high):
-            return str(label)
+            return key
     return UNKNOWN  # pragma: no cover - the bands cover every age
 
 
@@ -502,11 +515,7 @@ def breakdowns(*, event: Event, special_groups: bool) -> Breakdowns:
     that issued the ID number), sex, age band at the start of the event and education; special
     groups only when asked (the caller checks the permission). Two queries (one more with
     special groups); region names come from a cache."""
-    arrived = Exists(
-        CheckIn.objects.filter(
-            registration_id=OuterRef("pk"), direction=Direction.IN, undone_at__isnull=True
-        )
-    )
+    arrived = Exists(CheckIn.objects.filter(LIVE_SIGN_IN, registration_id=OuterRef("pk")))
     people = (
         Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED)
         .annotate(arrived=arrived)
@@ -537,7 +546,10 @@ def breakdowns(*, event: Event, special_groups: bool) -> Breakdowns:
             if came:
                 arrivals[name][key] += 1
     names = division_names()
-    bands = [str(label) for _low, _high, label in AGE_BANDS]
+    for code in tallies["county"]:
+        if code and code not in names:  # a county outside the city's list
+            names[code] = _("Elsewhere (%(code)s)") % {"code": code[:6]}
+    bands = {key: str(label) for key, _low, _high, label in AGE_BANDS}
     special = None
     if special_groups:
         group_tally, group_arrived = Counter(), Counter()
@@ -559,9 +571,7 @@ def breakdowns(*, event: Event, special_groups: bool) -> Breakdowns:
         county=_rows(tallies["county"], arrivals["county"], names),
         township=_rows(tallies["township"], arrivals["township"], names),
         sex=_rows(tallies["sex"], arrivals["sex"], dict(Sex.choices), order=Sex.values),
-        age_band=_rows(
-            tallies["age_band"], arrivals["age_band"], {b: b for b in bands}, order=bands
-        ),
+        age_band=_rows(tallies["age_band"], arrivals["age_band"], bands, order=list(bands)),
         education=_rows(
             tallies["education"],
             arrivals["education"],
@@ -586,7 +596,7 @@ def session_arrivals(
     timestamp per sign-in."""
     times: dict[int, list[datetime.datetime]] = defaultdict(list)
     for session_id, scanned_at in CheckIn.objects.filter(
-        session__event=event, direction=Direction.IN, undone_at__isnull=True
+        LIVE_SIGN_IN, session__event=event
     ).values_list("session_id", "scanned_at"):
         times[session_id].append(scanned_at)
     rules = attendance_rules(event=event)
@@ -622,10 +632,8 @@ def manual_figures(*, event: Event) -> ManualFigures:
 def booths_with_offers(*, event: Event) -> list[Booth]:
     """Booked booths with `present` (the employer came), `posts`, `openings` (published job
     listings offered at this fair) and `intentions` recorded with the employer. One query."""
-    offers = JobListing.fairs.through.objects.filter(
-        event_id=OuterRef("event_id"),
-        joblisting__live=True,
-        joblisting__employer_id=OuterRef("employer_id"),
+    offers = offers_at_fair(event_ref="event_id").filter(
+        joblisting__employer_id=OuterRef("employer_id")
     )
     return list(
         Booth.objects.filter(event=event)
@@ -699,9 +707,10 @@ def recent_intentions(*, event: Event, limit: int = 20) -> list[Intention]:
 
 
 def offered_jobs(*, event: Event) -> list[JobListing]:
-    """Published listings offered at the fair, for choosing the job of an intention."""
+    """Listings offered at the fair (offers_at_fair), for choosing the job of an intention."""
+    day = timezone.localdate(event.starts_at)
     return list(
-        JobListing.objects.filter(fairs=event, live=True)
+        JobListing.objects.filter(fairs=event, live=True, valid_from__lte=day, valid_until__gte=day)
         .select_related("employer")
         .order_by("employer__name", "title")
     )
@@ -828,8 +837,8 @@ class Overview:
     by_week: list[OverviewRow]
     coverage: list[CountyCoverage]
     uncovered: list[tuple[str, str, str]]  # (township, village, code) without any worker
-    counted_at: datetime.datetime | None  # the oldest summary used
-    events: int
+    counted_at: datetime.datetime  # the oldest count used (summaries, coverage)
+    events: int  # events counted: those that have started
 
 
 def week_start(moment: datetime.datetime) -> datetime.date:
@@ -866,7 +875,8 @@ def campaign_overview(
             row.add(event=event, figures=summary.figures, now=now)
     coverage_counted_at, townships = village_coverage(county_code=filters.county_code)
     coverage, uncovered = _coverage(townships, names=names)
-    used = [summary.computed_at for summary in summaries.values()] + [coverage_counted_at]
+    held = [event for event in events if event.starts_at <= now and event.pk in summaries]
+    used = [summaries[event.pk].computed_at for event in held] + [coverage_counted_at]
     return Overview(
         filters=filters,
         total=total,
@@ -874,8 +884,8 @@ def campaign_overview(
         by_week=[weeks[week] for week in sorted(weeks)],
         coverage=coverage,
         uncovered=uncovered,
-        counted_at=min(used) if used else None,
-        events=len(events),
+        counted_at=min(used),
+        events=len(held),
     )
 
 
@@ -942,7 +952,14 @@ def summaries_for(*, event_ids: Iterable[int]) -> dict[int, Summary]:
     }
 
 
-def statistics_listing(*, user: User, limit: int = 200) -> list[Event]:
-    return list(
-        statistics_events(user=user).select_related("region").order_by("-starts_at", "-pk")[:limit]
-    )
+def statistics_listing(
+    *, user: User, kind: str = "", query: str = "", limit: int = 200
+) -> list[Event]:
+    """The statistics index: the user's events, newest first, of one kind and with the words in
+    the title when asked."""
+    events = statistics_events(user=user).select_related("region").order_by("-starts_at", "-pk")
+    if kind in EventKind.values:
+        events = events.filter(kind=kind)
+    if query:
+        events = events.filter(title__icontains=query)
+    return list(events[:limit])

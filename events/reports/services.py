@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from events import selectors as event_selectors
@@ -34,9 +34,7 @@ from events.models import (
     EmployerCheckIn,
     Event,
     EventSummary,
-    ExportFormat,
     ExportJob,
-    ExportKind,
     ExportStatus,
     Intention,
     JobListing,
@@ -56,7 +54,7 @@ logger = logging.getLogger(__name__)
 
 # Summaries of events whose registration or day is near are refreshed by beat every few minutes.
 ACTIVE_BEFORE = datetime.timedelta(days=45)
-ACTIVE_AFTER = datetime.timedelta(days=3)
+ACTIVE_AFTER = datetime.timedelta(days=14)  # late corrections: excusals, scans from offline phones
 EXPORT_RETENTION = datetime.timedelta(days=1)
 EXPORT_REQUEUE_AFTER = datetime.timedelta(minutes=2)
 EXPORT_GIVE_UP_AFTER = datetime.timedelta(minutes=40)  # past run_export_task's time limit
@@ -73,10 +71,20 @@ def refresh_summaries(*, event_ids, now: datetime.datetime | None = None) -> int
     now = now or timezone.now()
     figures = selectors.event_figures(events=Event.objects.filter(pk__in=list(event_ids)), now=now)
     for event_id, counted in figures.items():
-        EventSummary.objects.update_or_create(
-            event_id=event_id, defaults={"figures": counted.as_dict(), "computed_at": now}
-        )
+        # A count that started earlier but finishes later must not replace a newer one.
+        if not EventSummary.objects.filter(event_id=event_id, computed_at__lt=now).update(
+            figures=counted.as_dict(), computed_at=now
+        ):
+            EventSummary.objects.get_or_create(
+                event_id=event_id, defaults={"figures": counted.as_dict(), "computed_at": now}
+            )
     return len(figures)
+
+
+def refresh_summary_on_commit(*, event_id: int) -> None:
+    """Recount the event once the change being written has committed: counted inside the
+    transaction, the summary would miss a colleague's change committed at the same moment."""
+    transaction.on_commit(lambda: refresh_summaries(event_ids=[event_id]), robust=True)
 
 
 def active_event_ids(*, now: datetime.datetime) -> list[int]:
@@ -113,6 +121,21 @@ def recount_overview(*, filters: selectors.OverviewFilters) -> int:
     return refresh_summaries(event_ids=events.values_list("pk", flat=True))
 
 
+def queue_recount(*, filters: selectors.OverviewFilters) -> None:
+    """recount_overview by a Celery worker, once the request's transaction commits."""
+    from events.tasks import recount_overview_task
+
+    transaction.on_commit(
+        lambda: recount_overview_task.delay(
+            filters.campaign.pk if filters.campaign else None,
+            filters.date_from.isoformat() if filters.date_from else "",
+            filters.date_to.isoformat() if filters.date_to else "",
+            filters.county_code,
+        ),
+        robust=True,
+    )
+
+
 def campaign_overview(
     *, filters: selectors.OverviewFilters, now: datetime.datetime | None = None
 ) -> selectors.Overview:
@@ -143,7 +166,7 @@ def mark_employers_present(*, event_id: int, employer_ids: list[int], by: Abstra
             ignore_conflicts=True,
         )
         added = EmployerCheckIn.objects.filter(event_id=event_id).count() - before
-        refresh_summaries(event_ids=[event_id])
+        refresh_summary_on_commit(event_id=event_id)
     return added
 
 
@@ -152,7 +175,7 @@ def unmark_employer_present(*, event_id: int, employer_id: int) -> bool:
         deleted, _by_model = EmployerCheckIn.objects.filter(
             event_id=event_id, employer_id=employer_id
         ).delete()
-        refresh_summaries(event_ids=[event_id])
+        refresh_summary_on_commit(event_id=event_id)
     return bool(deleted)
 
 
@@ -265,7 +288,7 @@ def record_intention(
                 job_id=job_id,
                 recorded_by=by,
             )
-            refresh_summaries(event_ids=[event_id])
+            refresh_summary_on_commit(event_id=event_id)
     except IntegrityError:
         existing = Intention.objects.get(registration=registration, employer_id=employer_id)
         return IntentionResult(intention=existing, created=False)
@@ -276,7 +299,7 @@ def withdraw_intention(*, event_id: int, intention_id: int) -> bool:
     """Delete an intention recorded by mistake."""
     with transaction.atomic():
         deleted, _by_model = Intention.objects.filter(pk=intention_id, event_id=event_id).delete()
-        refresh_summaries(event_ids=[event_id])
+        refresh_summary_on_commit(event_id=event_id)
     return bool(deleted)
 
 
@@ -288,47 +311,64 @@ class AssessmentEntry:
     registration_id: int
     outcome: str  # an AssessmentOutcome value, or "" for not assessed
     certificate_number: str
-    # The recorded_at the organiser's form showed ("" when there was none): a different stored
-    # one means someone else changed it meanwhile, and this entry is refused, not overwritten.
-    seen: str
+    # What the organiser's form showed: the outcome, the certificate number and the assessment's
+    # recorded_at ("" for none). An entry equal to what was shown was not touched; a touched one
+    # whose stored assessment changed since is someone else's change, refused, not overwritten.
+    shown_outcome: str = ""
+    shown_certificate: str = ""
+    seen: str = ""
 
 
 @dataclass(frozen=True)
 class AssessmentResult:
     saved: int
-    conflicts: list[Registration]
+    refused: list[tuple[Registration, str]]  # changed meanwhile, or its subsidy already filed
 
 
 def record_assessments(
     *, event_id: int, entries: list[AssessmentEntry], by: AbstractBaseUser
 ) -> AssessmentResult:
-    """Save the assessment outcomes of a class in one go. An entry whose stored assessment
-    changed since the form was shown is refused (listed in `conflicts`); unchanged entries are
-    left alone."""
-    wanted = {entry.registration_id: entry for entry in entries}
-    saved, conflicts = 0, []
+    """Save the assessment outcomes of a class in one go. Raises ValidationError, saving
+    nothing, when an entry is wrong (a certificate number without an outcome); refuses, per
+    trainee, an entry someone changed meanwhile and any change once the subsidy is filed."""
+    wanted = {}
+    for entry in entries:
+        outcome = entry.outcome if entry.outcome in AssessmentOutcome.values else ""
+        certificate = entry.certificate_number.strip()[:60]
+        if (outcome, certificate) != (entry.shown_outcome, entry.shown_certificate.strip()):
+            wanted[entry.registration_id] = (entry, outcome, certificate)
+    missing_outcome = [
+        pk for pk, (_e, outcome, certificate) in wanted.items() if certificate and not outcome
+    ]
+    if missing_outcome:
+        raise ValidationError(
+            {
+                f"outcome-{pk}": _("Choose the assessment result for a certificate number.")
+                for pk in missing_outcome
+            }
+        )
+    saved, refused = 0, []
     with transaction.atomic():
+        # Locked: a subsidy officer filing for the same trainees waits, and sees the result.
         registrations = (
             Registration.objects.filter(
                 event_id=event_id, pk__in=wanted, status=RegistrationStatus.CONFIRMED
             )
-            .select_related("worker", "assessment")
+            .select_related("worker", "assessment", "subsidy_claim")
             .select_for_update(of=("self",))
         )
         for registration in registrations:
-            entry = wanted[registration.pk]
+            entry, outcome, certificate = wanted[registration.pk]
             current = getattr(registration, "assessment", None)
-            stored = current.recorded_at.isoformat() if current else ""
-            outcome = entry.outcome if entry.outcome in AssessmentOutcome.values else ""
-            certificate = entry.certificate_number.strip()[:60]
-            unchanged = (current.outcome, current.certificate_number) if current else ("", "")
-            if (outcome, certificate) == unchanged:
+            if hasattr(registration, "subsidy_claim"):
+                refused.append((registration, _("The subsidy is filed: the assessment stays.")))
                 continue
-            if stored != entry.seen:
-                conflicts.append(registration)
+            if (current.recorded_at.isoformat() if current else "") != entry.seen:
+                refused.append((registration, _("Someone else changed this assessment meanwhile.")))
                 continue
             if not outcome:
-                current.delete()
+                if current is not None:
+                    current.delete()
             elif current is None:
                 Assessment.objects.create(
                     registration=registration,
@@ -343,9 +383,7 @@ def record_assessments(
                     update_fields=["outcome", "certificate_number", "recorded_by", "recorded_at"]
                 )
             saved += 1
-        if saved:
-            refresh_summaries(event_ids=[event_id])
-    return AssessmentResult(saved=saved, conflicts=conflicts)
+    return AssessmentResult(saved=saved, refused=refused)
 
 
 @dataclass(frozen=True)
@@ -381,6 +419,15 @@ def file_subsidy_claims(
             continue
         try:
             with transaction.atomic():
+                # Locked as record_assessments locks it: the assessment is read as it stands.
+                list(Registration.objects.select_for_update().filter(pk=registration_id))
+                if not Assessment.objects.filter(
+                    registration_id=registration_id, outcome=AssessmentOutcome.PASSED
+                ).exists():
+                    refused.append(
+                        (row.registration, _("Not eligible: %s") % _("assessment not passed"))
+                    )
+                    continue
                 SubsidyClaim.objects.create(
                     registration=row.registration,
                     worker_id=row.registration.worker_id,
@@ -417,30 +464,29 @@ def eligibility_gap(row: selectors.TraineeRow) -> str:
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """An export as the requester may have it: what they are allowed to see decides the columns."""
+    """An export as the requester may have it: what they are allowed to see decides the columns,
+    and their language the sheet's."""
 
     kind: str
     file_format: str
     event: Event
     full_id_numbers: bool
     special_groups: bool
+    language: str
 
 
 def export_request(
     *, kind: str, file_format: str, event: Event, user: AbstractBaseUser
 ) -> ExportRequest:
-    if kind not in sheets.FORMATS or file_format not in sheets.FORMATS[kind]:
-        raise ValidationError(_("This export is not available in this format."))
-    if kind == ExportKind.ATTENDANCE and not event.is_training:
-        raise ValidationError(_("Attendance sheets are for training classes."))
-    if kind == ExportKind.FAIR_SUMMARY and event.is_training:
-        raise ValidationError(_("The fair summary is for job fairs."))
+    if file_format not in sheets.formats_for(event=event).get(kind, ()):
+        raise ValidationError(_("This export is not available for this event in this format."))
     return ExportRequest(
         kind=kind,
         file_format=file_format,
         event=event,
         full_id_numbers=selectors.may_see_full_id_numbers(user=user),
         special_groups=selectors.may_see_special_groups(user=user),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
     )
 
 
@@ -476,13 +522,15 @@ def create_export_job(*, request: ExportRequest, user: AbstractBaseUser) -> Expo
         requested_by=user,
         full_id_numbers=request.full_id_numbers,
         special_groups=request.special_groups,
+        language=request.language,
         rows_total=sheets.estimate_rows(kind=request.kind, event=request.event),
     )
 
 
-def _hand_over(job_id: int) -> None:
+def _hand_over(job_id: int, *, now: datetime.datetime | None = None) -> None:
     from events.tasks import run_export_task
 
+    ExportJob.objects.filter(pk=job_id).update(handed_over_at=now or timezone.now())
     run_export_task.delay(job_id)
 
 
@@ -491,7 +539,7 @@ def run_export(*, job_id: int, now: datetime.datetime | None = None) -> bool:
     Returns whether this call wrote it."""
     now = now or timezone.now()
     if not ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING, rows_done=0
+        status=ExportStatus.RUNNING, rows_done=0, started_at=timezone.now()
     ):
         return False
     job = ExportJob.objects.select_related("event", "requested_by").get(pk=job_id)
@@ -501,27 +549,29 @@ def run_export(*, job_id: int, now: datetime.datetime | None = None) -> bool:
         event=job.event,
         full_id_numbers=job.full_id_numbers,
         special_groups=job.special_groups,
+        language=job.language,
     )
 
     def progress(rows: int) -> None:
         ExportJob.objects.filter(pk=job_id).update(rows_done=rows)
 
     try:
-        document = sheets.build(request=request, now=now)
-        with tempfile.TemporaryFile() as scratch:
-            rows = writers.write(
-                document, file_format=job.file_format, out=scratch, progress=progress
-            )
-            scratch.seek(0)
-            job.file.save(document.filename(job.file_format), File(scratch), save=False)
+        with translation.override(job.language):
+            document = sheets.build(request=request, now=now)
+            with tempfile.TemporaryFile() as scratch:
+                rows = writers.write(
+                    document, file_format=job.file_format, out=scratch, progress=progress
+                )
+                scratch.seek(0)
+                job.file.save(document.filename(job.file_format), File(scratch), save=False)
     except Exception as error:
         logger.exception("Export %s failed", job_id)
-        ExportJob.objects.filter(pk=job_id).update(
+        ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING).update(
             status=ExportStatus.FAILED, error=str(error)[:300], finished_at=timezone.now()
         )
         raise
     with transaction.atomic():
-        ExportJob.objects.filter(pk=job_id).update(
+        finished = ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING).update(
             status=ExportStatus.DONE,
             file=job.file.name,
             filename=document.filename(job.file_format),
@@ -529,28 +579,31 @@ def run_export(*, job_id: int, now: datetime.datetime | None = None) -> bool:
             rows_total=rows,
             finished_at=timezone.now(),
         )
-        audit_export(request=request, user=job.requested_by, rows=rows)
-    return True
+        if finished:
+            audit_export(request=request, user=job.requested_by, rows=rows)
+    if not finished:  # the sweeper gave up on it meanwhile: the file is nobody's
+        job.file.delete(save=False)
+    return bool(finished)
 
 
 def sweep_exports(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Beat: hand over jobs the broker never got, give up on jobs whose worker died, and delete
-    exports older than EXPORT_RETENTION with their files (they hold personal data)."""
+    """Beat: hand over again jobs still waiting a while after their last hand-over (the broker
+    was down, or lost them), give up on jobs whose worker died, and delete exports older than
+    EXPORT_RETENTION with their files (they hold personal data)."""
     now = now or timezone.now()
     waiting = list(
-        ExportJob.objects.filter(
-            status=ExportStatus.QUEUED, created_at__lt=now - EXPORT_REQUEUE_AFTER
-        ).values_list("pk", flat=True)
+        ExportJob.objects.filter(status=ExportStatus.QUEUED)
+        .filter(
+            Q(handed_over_at__isnull=True, created_at__lt=now - EXPORT_REQUEUE_AFTER)
+            | Q(handed_over_at__lt=now - EXPORT_REQUEUE_AFTER)
+        )
+        .values_list("pk", flat=True)
     )
     for job_id in waiting:
-        _hand_over(job_id)
+        _hand_over(job_id, now=now)
     stuck = ExportJob.objects.filter(
-        status=ExportStatus.RUNNING, created_at__lt=now - EXPORT_GIVE_UP_AFTER
-    ).update(
-        status=ExportStatus.FAILED,
-        error=_("The export was interrupted. Ask for it again."),
-        finished_at=now,
-    )
+        status=ExportStatus.RUNNING, started_at__lt=now - EXPORT_GIVE_UP_AFTER
+    ).update(status=ExportStatus.FAILED, error="interrupted", finished_at=now)
     expired = 0
     for job in ExportJob.objects.filter(created_at__lt=now - EXPORT_RETENTION):
         if job.file:
@@ -604,7 +657,3 @@ def authenticate_statistics_client(
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def export_file_format_choices(kind: str) -> list[tuple[str, str]]:
-    return [(value, ExportFormat(value).label) for value in sheets.FORMATS[kind]]

