@@ -107,7 +107,7 @@ def api_view(*methods: str) -> Callable:
 
 
 def _authenticate(request: HttpRequest) -> Caller:
-    header = request.headers.get("Authorization", "")
+    header = request.META.get("HTTP_AUTHORIZATION", "")  # request.headers would parse them all
     if header:
         scheme, _space, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
