@@ -5,7 +5,8 @@ conditional UPDATE `seats_taken = seats_taken + 1 WHERE seats_taken < capacity`,
 on PostgreSQL (row lock, re-checked after a wait) and on SQLite (one writer at a time), and the
 database's CheckConstraint refuses anything above capacity whatever the code does. Every status
 change of a registration locks its event row first, in the same order everywhere, so cancellations
-and promotions are serialised per event and cannot deadlock with each other.
+and promotions are serialised per event and cannot deadlock with each other; a self-registration
+on PostgreSQL holds the row only for its one statement (_register_in_one_statement).
 
 SMS go through the outbox (trainees.services.messaging.queue_sms) inside the same transaction as
 the change they announce: a rolled-back registration never sends a message.
@@ -54,6 +55,7 @@ from trainees.models import (
     ConsentMethod,
     OutboundMessage,
     Provenance,
+    Region,
     SpecialGroup,
     Worker,
     WorkerSpecialGroup,
@@ -61,7 +63,7 @@ from trainees.models import (
 )
 from trainees.phones import normalise_mobile
 from trainees.services.identity import DuplicateWorker, WorkerDetails, create_worker, find_worker
-from trainees.services.messaging import queue_sms
+from trainees.services.messaging import deliver_on_commit, queue_sms
 
 REMINDER_WINDOW = (datetime.timedelta(hours=24), datetime.timedelta(hours=48))
 
@@ -232,9 +234,9 @@ class _Full(Exception):
 
 
 # Statements on PostgreSQL ------------------------------------------------------------------------
-# The hot path (a scan at the gate) runs as a single prepared statement on PostgreSQL: one round
-# trip in autocommit instead of BEGIN, several ORM queries and COMMIT, and planned once per
-# connection. Elsewhere (SQLite in development) the ORM path runs.
+# The hot paths (a scan at the gate, a worker's registration) run as single prepared statements
+# on PostgreSQL: one round trip in autocommit instead of BEGIN, several ORM queries and COMMIT,
+# and planned once per connection. Elsewhere (SQLite in development) the ORM paths run.
 
 
 def _one_statement(db: BaseDatabaseWrapper) -> contextlib.AbstractContextManager:
@@ -317,29 +319,67 @@ def register(
 
     outside_window lets an organiser register someone at the gate before or after the online
     registration window; everything else (publication, capacity, eligibility) still applies."""
-    now = now or timezone.now()
-    mine = Registration.objects.filter(event_id=OuterRef("pk"), worker_id=worker_id)
-    event = (
-        Event.objects.select_related("eligible_region")
-        .annotate(
-            existing_id=Subquery(mine.values("pk")[:1]),
-            existing_status=Subquery(mine.values("status")[:1]),
-        )
-        .filter(pk=event_id)
-        .first()
+    return _register(
+        _registration_facts(event_id=event_id, worker_id=worker_id),
+        channel=channel,
+        created_by=created_by,
+        now=now or timezone.now(),
+        outside_window=outside_window,
+        one_statement=False,
     )
-    if event is not None and event.existing_id:
-        if event.existing_status != RegistrationStatus.CANCELLED:
-            existing = Registration.objects.get(pk=event.existing_id)
-            return _result(existing, RegistrationOutcome.ALREADY_REGISTERED)
+
+
+def register_self(
+    *, event_id: int, user: AbstractBaseUser, now: datetime.datetime | None = None
+) -> RegistrationResult:
+    """A signed-in worker registering themselves: register() for the account's worker, which is
+    read with the event. Raises Worker.DoesNotExist for an account without a worker profile.
+
+    This is the request of a registration burst (thousands of workers when a popular class
+    opens, bench/registration_burst.py), so on PostgreSQL a new registration is written by one
+    statement (_register_in_one_statement); staff registering people one at a time keep the
+    general path."""
+    return _register(
+        _registration_facts(event_id=event_id, user_id=user.pk),
+        channel=RegistrationChannel.SELF,
+        created_by=user,
+        now=now or timezone.now(),
+        outside_window=False,
+        one_statement=True,
+    )
+
+
+def _register(
+    facts: "_RegistrationFacts",
+    *,
+    channel: str,
+    created_by: AbstractBaseUser | None,
+    now: datetime.datetime,
+    outside_window: bool,
+    one_statement: bool,
+) -> RegistrationResult:
+    event, worker = facts.event, facts.worker
+    if facts.existing_id and facts.existing_status != RegistrationStatus.CANCELLED:
+        existing = Registration.objects.get(pk=facts.existing_id)
+        return _result(existing, RegistrationOutcome.ALREADY_REGISTERED)
     try:
         check_window(event=event, now=now)
     except RegistrationRefused as refused:
         if not (outside_window and refused.code in WINDOW_REFUSALS):
             raise
-    worker = Worker.objects.select_related("hukou_region").get(pk=worker_id)
     check_eligibility(event=event, worker=worker)
-    existing = Registration.objects.get(pk=event.existing_id) if event.existing_id else None
+    if one_statement and facts.existing_id is None and connection.vendor == "postgresql":
+        result = _register_in_one_statement(
+            event=event,
+            worker=worker,
+            channel=channel,
+            created_by=created_by,
+            now=now,
+            waiting=facts.waiting,
+        )
+        if result is not None:
+            return result
+    existing = Registration.objects.get(pk=facts.existing_id) if facts.existing_id else None
     place = _Place(
         event=event,
         worker=worker,
@@ -360,13 +400,254 @@ def register(
     except IntegrityError:
         # The same worker registered in another request at the same moment (the unique
         # constraint on event and worker): ours is rolled back, seat included.
-        registration = Registration.objects.filter(event_id=event_id, worker_id=worker_id).first()
+        registration = Registration.objects.filter(event=event, worker=worker).first()
         if registration is None:
             raise
         return _result(registration, RegistrationOutcome.ALREADY_REGISTERED)
     except _NothingToDo:
         registration = Registration.objects.get(pk=existing.pk)
         return _result(registration, RegistrationOutcome.ALREADY_REGISTERED)
+
+
+@dataclass(frozen=True)
+class _RegistrationFacts:
+    event: Event | None
+    worker: Worker
+    existing_id: int | None
+    existing_status: str | None
+    waiting: int  # people on the waiting list when the event is full, else 0
+
+
+def _registration_facts(
+    *, event_id: int, worker_id: int | None = None, user_id: int | None = None
+) -> _RegistrationFacts:
+    """The event, the worker (given, or the account's) and their registration for the event, if
+    any, as the rules need them. On PostgreSQL one prepared statement, which also counts the
+    waiting list of a full event (for the waiting-list message); elsewhere the ORM in two
+    queries. Raises Worker.DoesNotExist."""
+    if connection.vendor != "postgresql":
+        worker = Worker.objects.select_related("hukou_region").get(
+            **({"pk": worker_id} if user_id is None else {"user_id": user_id})
+        )
+        mine = Registration.objects.filter(event_id=OuterRef("pk"), worker=worker)
+        event = (
+            Event.objects.select_related("eligible_region")
+            .annotate(
+                existing_id=Subquery(mine.values("pk")[:1]),
+                existing_status=Subquery(mine.values("status")[:1]),
+            )
+            .filter(pk=event_id)
+            .first()
+        )
+        return _RegistrationFacts(
+            event=event,
+            worker=worker,
+            existing_id=event.existing_id if event else None,
+            existing_status=event.existing_status if event else None,
+            waiting=0,
+        )
+    db = connections[DEFAULT_DB_ALIAS]
+    with _prepared_cursor(db) as cursor:
+        cursor.execute(
+            _REGISTRATION_FACTS_BY_WORKER if user_id is None else _REGISTRATION_FACTS_BY_ACCOUNT,
+            {
+                "event": event_id,
+                "worker": worker_id,
+                "user": user_id,
+                "waitlisted": RegistrationStatus.WAITLISTED,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Worker.DoesNotExist
+    (event, eligible_region, worker, hukou_region), row = _load(db, _FACTS, row)
+    if event is not None:
+        event.eligible_region = eligible_region
+    worker.hukou_region = hukou_region
+    existing_id, existing_status, waiting = row
+    return _RegistrationFacts(
+        event=event,
+        worker=worker,
+        existing_id=existing_id,
+        existing_status=existing_status,
+        waiting=waiting,
+    )
+
+
+# What _registration_facts_sql reads; the other fields of the event and the worker load when
+# used, as with QuerySet.only().
+_FACTS = _layout(
+    (
+        Event,
+        {
+            "id",
+            "kind",
+            "title",
+            "venue",
+            "address",
+            "live",
+            "status",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "seats_taken",
+            "waiting_list_enabled",
+            "registration_opens_at",
+            "registration_closes_at",
+            "min_age",
+            "max_age",
+            "eligible_region_id",
+            "required_special_group",
+        },
+    ),
+    (Region, {"id", "code", "name"}),
+    (Worker, {"id", "user_id", "name", "phone", "birth_date", "hukou_region_id"}),
+    (Region, {"id", "code", "name"}),
+)
+
+
+def _registration_facts_sql(worker: str) -> str:
+    # A full event counts its waiting list for the message to a newcomer: the number they will
+    # be. Identifiers come from the models; every value is a parameter.
+    return f"""
+        SELECT {_select_list(_FACTS, "e", "eligible", "w", "hukou")}, mine.id, mine.status,
+            CASE WHEN e.seats_taken >= e.capacity THEN (
+                SELECT count(*) FROM events_registration
+                WHERE event_id = e.id AND status = %(waitlisted)s
+            ) ELSE 0 END
+        FROM trainees_worker w
+        LEFT JOIN trainees_region hukou ON hukou.id = w.hukou_region_id
+        LEFT JOIN events_event e ON e.id = %(event)s
+        LEFT JOIN trainees_region eligible ON eligible.id = e.eligible_region_id
+        LEFT JOIN events_registration mine ON mine.event_id = e.id AND mine.worker_id = w.id
+        WHERE {worker}
+    """  # noqa: S608
+
+
+_REGISTRATION_FACTS_BY_WORKER = _registration_facts_sql("w.id = %(worker)s")
+_REGISTRATION_FACTS_BY_ACCOUNT = _registration_facts_sql("w.user_id = %(user)s")
+
+
+def _register_in_one_statement(
+    *,
+    event: Event,
+    worker: Worker,
+    channel: str,
+    created_by: AbstractBaseUser | None,
+    now: datetime.datetime,
+    waiting: int,
+) -> RegistrationResult | None:
+    """A new registration on PostgreSQL in one prepared statement: take a seat if one is free,
+    else join the waiting list (or nothing, without one), and queue the message, all or
+    nothing. The general path needs up to ten round trips for it and held the event row
+    locked across several of them; here the event row is held only by this statement and its
+    commit: updated when a seat is taken, else with FOR KEY SHARE (the lock its foreign key
+    takes anyway), so that waiting-list joiners and seat takers do not queue for each other.
+    That lock still excludes a cancellation, which locks the row FOR UPDATE (_lock_event):
+    either it commits first and this statement sees the seat it freed (then the waiting list
+    is filled below), or it waits for this commit and then promotes from a waiting list that
+    includes this registration.
+
+    Raises RegistrationRefused when the event is full and has no waiting list. None when the
+    same worker registered at the same moment in another request: the general path then
+    answers with that registration."""
+    created = timezone.now()  # auto_now_add, as Model.save would set it
+    registration = Registration(
+        event=event, worker=worker, channel=channel, created_by=created_by, created_at=created
+    )
+    registration.ticket_hash = tickets.ticket_hash_for(tickets.ticket_token(registration))
+    params = {
+        "event": event.pk,
+        "worker": worker.pk,
+        "channel": channel,
+        "created_by": created_by.pk if created_by else None,
+        "now": now,
+        "created": created,
+        "ticket_hash": registration.ticket_hash,
+        "waiting_list": event.waiting_list_enabled,
+        "confirmed": RegistrationStatus.CONFIRMED,
+        "waitlisted": RegistrationStatus.WAITLISTED,
+        "phone": worker.phone,
+        "confirm_body": _confirmation_text(registration),
+        "wait_body": _waitlist_text(registration, position=waiting + 1),
+        "stamp": _stamp(now),
+        "pending": OutboundMessage.Status.PENDING,
+    }
+    db = connections[DEFAULT_DB_ALIAS]
+    try:
+        with _one_statement(db), _prepared_cursor(db) as cursor:
+            cursor.execute(_PLACE_REGISTRATION, params)
+            row = cursor.fetchone()
+    except IntegrityError:
+        return None
+    if row is None:
+        raise RegistrationRefused(
+            _("All %(count)s places are taken and this event has no waiting list.")
+            % {"count": event.capacity},
+            code="full",
+        )
+    registration.pk, status, message_id, seat_freed = row
+    for name, value in _status_fields(status, now).items():
+        setattr(registration, name, value)
+    registration._state.adding, registration._state.db = False, db.alias
+    deliver_on_commit(message_id=message_id)
+    if status == RegistrationStatus.CONFIRMED:
+        return _result(registration, RegistrationOutcome.CONFIRMED, position=None)
+    if seat_freed:
+        _fill_free_seats(event=event, now=now)
+        registration.refresh_from_db(fields=["status", "confirmed_at"])
+        if registration.status == RegistrationStatus.CONFIRMED:
+            return _result(registration, RegistrationOutcome.CONFIRMED, position=None)
+    return _result(registration, RegistrationOutcome.WAITLISTED, position=waiting + 1)
+
+
+# The messages' kinds and dedupe keys as _sms writes them (kind:registration:stamp).
+_PLACE_REGISTRATION = """
+    WITH seat AS (
+        UPDATE events_event SET seats_taken = seats_taken + 1
+        WHERE id = %(event)s AND (capacity IS NULL OR seats_taken < capacity)
+        RETURNING id
+    ), queue AS (
+        SELECT seats_taken < capacity AS seat_freed FROM events_event
+        WHERE id = %(event)s AND NOT EXISTS (SELECT FROM seat)
+        FOR KEY SHARE
+    ), outcome AS (
+        SELECT CASE WHEN EXISTS (SELECT FROM seat) THEN %(confirmed)s ELSE %(waitlisted)s END
+            AS status
+    ), registration AS (
+        INSERT INTO events_registration (event_id, worker_id, status, channel, created_by_id,
+            created_at, waitlisted_at, confirmed_at, cancel_reason, ticket_version, ticket_hash)
+        SELECT %(event)s::bigint, %(worker)s::bigint, status, %(channel)s,
+            %(created_by)s::integer, %(created)s,
+            CASE WHEN status = %(waitlisted)s THEN %(now)s::timestamptz END,
+            CASE WHEN status = %(confirmed)s THEN %(now)s::timestamptz END,
+            '', 1, %(ticket_hash)s
+        FROM outcome
+        WHERE status = %(confirmed)s OR %(waiting_list)s
+        RETURNING id, status
+    ), message AS (
+        INSERT INTO trainees_outboundmessage (phone, kind, body, dedupe_key, status, attempts,
+            last_error, created_at)
+        SELECT %(phone)s, sms.kind, sms.body,
+            sms.kind || ':' || registration.id || ':' || %(stamp)s, %(pending)s, 0, '',
+            %(created)s
+        FROM registration JOIN (VALUES
+            (%(confirmed)s, 'reg-confirm', %(confirm_body)s),
+            (%(waitlisted)s, 'reg-waitlist', %(wait_body)s)
+        ) AS sms (status, kind, body) ON sms.status = registration.status
+        RETURNING id
+    )
+    SELECT registration.id, registration.status, message.id, queue.seat_freed
+    FROM registration CROSS JOIN message LEFT JOIN queue ON true
+"""
+
+
+def _fill_free_seats(*, event: Event, now: datetime.datetime) -> None:
+    """Give a seat freed by a cancellation that could not see the waiting list's newest entry."""
+    with transaction.atomic():
+        _lock_event(event.pk)
+        while _promote_next(event=event, now=now):
+            pass
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -552,14 +833,17 @@ def _local(moment: datetime.datetime) -> str:
 def _sms(
     registration: Registration, *, kind: str, body: str, now: datetime.datetime
 ) -> OutboundMessage:
-    # One message per state change: the microsecond of the change tells two apart.
-    stamp = int(now.timestamp() * 1_000_000)
     return queue_sms(
         phone=registration.worker.phone,
         kind=kind,
         body=body,
-        dedupe_key=f"{kind}:{registration.pk}:{stamp}",
+        dedupe_key=f"{kind}:{registration.pk}:{_stamp(now)}",
     )
+
+
+def _stamp(now: datetime.datetime) -> int:
+    # One message per state change: the microsecond of the change tells two apart.
+    return int(now.timestamp() * 1_000_000)
 
 
 def _facts(registration: Registration) -> dict[str, str]:

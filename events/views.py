@@ -13,26 +13,36 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from events import selectors, services, tickets
-from events.models import Event, RegistrationChannel, RegistrationStatus
+from events.models import Event, RegistrationStatus
+from trainees.models import Worker
+
+
+def _needs_sign_in(request) -> HttpResponse | None:
+    """Send a visitor to sign in; they come back here afterwards."""
+    if request.user.is_authenticated:
+        return None
+    return redirect_to_login(request.get_full_path(), reverse("trainees:signin"))
 
 
 def _needs_worker(request) -> HttpResponse | None:
     """Send a visitor to sign in, and a signed-in user without a worker profile to create one;
     both come back here afterwards."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), reverse("trainees:signin"))
-    if not hasattr(request.user, "worker"):
-        query = urlencode({"next": request.get_full_path()}, safe="/")
-        return redirect(f"{reverse('trainees:profile')}?{query}")
-    return None
+    if response := _needs_sign_in(request):
+        return response
+    return None if hasattr(request.user, "worker") else _to_profile(request)
+
+
+def _to_profile(request) -> HttpResponse:
+    query = urlencode({"next": request.get_full_path()}, safe="/")
+    return redirect(f"{reverse('trainees:profile')}?{query}")
 
 
 @require_http_methods(["GET", "POST"])
 def register(request, event_id: int):
     """GET: a confirmation page (where sign-in sends people back to). POST: register."""
-    if response := _needs_worker(request):
-        return response
     if request.method == "GET":
+        if response := _needs_worker(request):
+            return response
         event = get_object_or_404(Event.objects.select_related("region"), pk=event_id, live=True)
         return render(
             request,
@@ -42,14 +52,14 @@ def register(request, event_id: int):
                 "registration": selectors.registration_for_user(user=request.user, event=event),
             },
         )
-    # The service reads the event itself (and refuses drafts): no second read on the hot path.
+    if response := _needs_sign_in(request):
+        return response
+    # The service reads the account's worker with the event (and refuses drafts): the hot path
+    # has no other read.
     try:
-        result = services.register(
-            event_id=event_id,
-            worker_id=request.user.worker.pk,
-            channel=RegistrationChannel.SELF,
-            created_by=request.user,
-        )
+        result = services.register_self(event_id=event_id, user=request.user)
+    except Worker.DoesNotExist:
+        return _to_profile(request)
     except services.RegistrationRefused as refused:
         event = get_object_or_404(Event, pk=event_id, live=True)
         return render(

@@ -106,8 +106,8 @@ def database_from_url(url: str) -> dict:
     else:
         database["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
         database["CONN_HEALTH_CHECKS"] = True
-        # Django's cursors never prepare statements; the few that bind on the server (the gate's
-        # scan: events.services._prepared_cursor) are prepared from their fifth run on
+        # Django's cursors never prepare statements; the few that bind on the server (a scan, a
+        # registration: events.services._prepared_cursor) are prepared from their fifth run on
         # a connection. A pooler in front of PostgreSQL must then keep prepared statements
         # (docs/operations.md).
         database.setdefault("OPTIONS", {})["prepare_threshold"] = 5

@@ -6,11 +6,14 @@ PostgreSQL allows 100 connections here (shared with other test runs), so the 200
 made by 40 threads released at once, five attempts each.
 """
 
+import itertools
 import threading
+import time
 from collections import Counter
 
 import pytest
-from django.db import connections
+from django.contrib.auth import get_user_model
+from django.db import connection, connections, transaction
 
 from events import services
 from events.models import Event, Registration, RegistrationStatus
@@ -21,6 +24,7 @@ from trainees.models import OutboundMessage
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 THREADS = 40
+User = get_user_model()
 
 
 def run_together(tasks, *, threads: int = THREADS) -> tuple[list, list[BaseException]]:
@@ -140,3 +144,131 @@ def test_a_cancelled_registration_reactivated_twice_at_once_takes_one_seat():
         "already_registered": 5,
     }
     assert Event.objects.get(pk=event.pk).seats_taken == 1
+
+
+# Self-registration: on PostgreSQL one statement (events.services.register_self) ------------------
+
+
+_usernames = itertools.count(1)
+
+
+def accounts(count: int) -> list:
+    """Accounts with a worker profile each, as sign-in leaves them."""
+    users = User.objects.bulk_create(
+        [User(username=f"race-{next(_usernames)}") for _ in range(count)]
+    )
+    for user in users:
+        make_worker(user=user)
+    return users
+
+
+def register_self_task(event, user):
+    return lambda: services.register_self(event_id=event.pk, user=user)
+
+
+def test_200_people_registering_themselves_for_50_seats_get_exactly_50_seats():
+    event = open_event(capacity=50)
+
+    results, errors = run_together([register_self_task(event, user) for user in accounts(200)])
+
+    assert errors == []
+    assert Counter(result.outcome for result in results) == {"confirmed": 50, "waitlisted": 150}
+    event.refresh_from_db()
+    assert event.seats_taken == 50
+    statuses = Counter(Registration.objects.values_list("status", flat=True))
+    assert statuses == {RegistrationStatus.CONFIRMED: 50, RegistrationStatus.WAITLISTED: 150}
+    positions = sorted(
+        waitlist_position(registration=registration)
+        for registration in Registration.objects.filter(status=RegistrationStatus.WAITLISTED)
+    )
+    assert positions == list(range(1, 151))
+    kinds = Counter(OutboundMessage.objects.values_list("kind", flat=True))
+    assert kinds == {"reg-confirm": 50, "reg-waitlist": 150}
+
+
+def test_the_same_account_registering_8_times_at_once_gets_one_registration():
+    event = open_event(capacity=50)
+    (user,) = accounts(1)
+
+    results, errors = run_together([register_self_task(event, user)] * 8, threads=8)
+
+    assert errors == []
+    assert Counter(result.outcome for result in results) == {
+        "confirmed": 1,
+        "already_registered": 7,
+    }
+    assert Event.objects.get(pk=event.pk).seats_taken == 1
+    assert (Registration.objects.count(), OutboundMessage.objects.count()) == (1, 1)
+
+
+def test_a_seat_freed_while_someone_joins_the_waiting_list_goes_to_them():
+    """The cancellation frees the seat and finds nobody waiting, then commits only after the
+    newcomer, who saw the event full, has reached the event row: the newcomer must end up with
+    the seat, not on the waiting list next to a free seat."""
+    event = open_event(capacity=1)
+    leaving, newcomer = accounts(2)
+    seat = services.register_self(event_id=event.pk, user=leaving).registration
+    cancelled = threading.Event()
+
+    def cancel():
+        with transaction.atomic():
+            services.cancel_registration(registration_id=seat.pk)
+            cancelled.set()
+            wait_for_a_lock_waiter()
+
+    def join():
+        cancelled.wait(timeout=30)
+        return services.register_self(event_id=event.pk, user=newcomer)
+
+    results, errors = run_together([cancel, join], threads=2)
+
+    assert errors == []
+    joined = next(result for result in results if result is not None)
+    assert joined.outcome == "confirmed"
+    assert Registration.objects.get(pk=joined.registration.pk).status == "confirmed"
+    assert Event.objects.get(pk=event.pk).seats_taken == 1
+
+
+def wait_for_a_lock_waiter(seconds: float = 5) -> None:
+    """Until another connection waits for a row lock (PostgreSQL), or a moment (SQLite, where
+    the other writer waits for the database)."""
+    if connection.vendor != "postgresql":
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+
+
+def test_cancellations_while_people_join_leave_no_seat_free_for_a_waiting_person():
+    event = open_event(capacity=20)
+    seated = accounts(20)
+    seats = [services.register_self(event_id=event.pk, user=user).registration for user in seated]
+    tasks = [
+        (lambda pk=seat.pk: services.cancel_registration(registration_id=pk)) for seat in seats[:10]
+    ]
+    tasks += [register_self_task(event, user) for user in accounts(30)]
+
+    _results, errors = run_together(tasks, threads=20)
+
+    assert errors == []
+    event.refresh_from_db()
+    statuses = Counter(Registration.objects.values_list("status", flat=True))
+    assert statuses == {
+        RegistrationStatus.CONFIRMED: 20,
+        RegistrationStatus.WAITLISTED: 20,
+        RegistrationStatus.CANCELLED: 10,
+    }
+    assert event.seats_taken == 20
+    positions = sorted(
+        waitlist_position(registration=registration)
+        for registration in Registration.objects.filter(status=RegistrationStatus.WAITLISTED)
+    )
+    assert positions == list(range(1, 21))

@@ -36,8 +36,14 @@ def queue_sms(*, phone: str, kind: str, body: str, dedupe_key: str) -> OutboundM
     OutboundMessage.objects.bulk_create(
         [message], update_conflicts=True, unique_fields=["dedupe_key"], update_fields=["dedupe_key"]
     )
-    transaction.on_commit(lambda: enqueue_delivery(message_id=message.pk))
+    deliver_on_commit(message_id=message.pk)
     return message
+
+
+def deliver_on_commit(*, message_id: int) -> None:
+    """Enqueue the delivery of an outbox row once the transaction that wrote it commits (at once
+    in autocommit). For callers that write the row in a statement of their own."""
+    transaction.on_commit(lambda: enqueue_delivery(message_id=message_id))
 
 
 def enqueue_delivery(*, message_id: int) -> bool:
