@@ -51,6 +51,7 @@ from events.models import (
 )
 from events.selectors import waitlist_position
 from trainees import id_numbers
+from trainees.id_numbers import age_on
 from trainees.models import (
     ConsentMethod,
     OutboundMessage,
@@ -96,10 +97,6 @@ class _NothingToDo(Exception):
 
 
 # Checks ------------------------------------------------------------------------------------------
-
-
-def age_on(birth_date: datetime.date, day: datetime.date) -> int:
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 def check_window(*, event: Event | None, now: datetime.datetime) -> None:
