@@ -14,6 +14,15 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import translation
 
+from tests.support.coordinators import (
+    OTHER_TOWNSHIP,
+    TOWNSHIP,
+    make_coordinator,
+    make_township,
+    make_villages,
+    recorded_worker,
+)
+
 REQUIRE_SERVICES_ENV = "CHUNFENG_REQUIRE_SERVICES"
 
 
@@ -141,3 +150,38 @@ def redis_broker():
     client.flushdb()
     yield
     client.flushdb()
+
+
+@pytest.fixture
+def area(db):
+    """Two townships of 兴宁区 with three and one villages."""
+    township = make_township(TOWNSHIP, "民生街道")
+    other = make_township(OTHER_TOWNSHIP, "朝阳街道")
+    return {
+        "township": township,
+        "villages": make_villages(township, [1, 2, 3]),
+        "other_township": other,
+        "other_village": make_villages(other, [1])[0],
+    }
+
+
+@pytest.fixture
+def coordinator(django_user_model, area):
+    """Coordinator of the first township as a whole."""
+    return make_coordinator(django_user_model, "coordinator", [area["township"]])
+
+
+@pytest.fixture
+def subsidy_officer(django_user_model, db):
+    user = django_user_model.objects.create_user(username="officer", password="password")
+    user.groups.add(Group.objects.get(name="Subsidy officers"))
+    return user
+
+
+@pytest.fixture
+def workers(area):
+    """One worker in village 1 of the first township, one in the other township."""
+    return {
+        "inside": recorded_worker(1, area["villages"][0], name="王小明"),
+        "outside": recorded_worker(2, area["other_village"], name="李大壮"),
+    }

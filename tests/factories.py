@@ -239,7 +239,7 @@ def make_worker(
     with the birth date, sex and issuing county derived from it, as the services store it)."""
     worker = Worker(
         name=name,
-        phone=f"139{next(_serials):08d}",
+        phone=f"135{next(_serials):08d}",  # 139…: tests.support.coordinators
         hukou_region=hukou,
         education=education,
         user=user,
@@ -275,3 +275,9 @@ def staff_member(username: str, *groups: str, event=None, role: str = ""):
     if event is not None:
         EventStaff.objects.create(event=event, user=user, role=role)
     return user
+
+
+def open_event(**fields):
+    """A live training class next week, open for registration now (2 seats unless told)."""
+    fields.setdefault("capacity", 2)
+    return EventFactory(training=True, **fields)

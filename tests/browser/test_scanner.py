@@ -21,8 +21,7 @@ from PIL import Image
 from events import services, tickets
 from events.models import CheckIn, EventStaff, EventStaffRole, Registration, ScanLog
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, BrowserThread, Phone
-from tests.events.test_registration import make_worker
-from tests.factories import EventFactory
+from tests.factories import EventFactory, make_worker
 
 pytestmark = [
     pytest.mark.services,

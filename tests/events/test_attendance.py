@@ -12,14 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from events import selectors, services
 from events.models import Direction, Excusal, RegistrationChannel
 from events.selectors import AttendanceStatus
-from tests.events.test_checkin import (
-    class_with_two_sessions,
-    confirmed,
-    nonce,
-    scan,
-    token,
-)
 from tests.factories import SessionFactory
+from tests.support.scenarios import class_with_two_sessions, nonce, register, scan, token
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +36,7 @@ def status_of(event, session, registration) -> str:
 )
 def test_late_is_strictly_after_the_grace_period(day, offset, expected):
     event, morning, _afternoon, rules = day
-    registration = confirmed(event)
+    registration = register(event)
     threshold = morning.starts_at + rules.late_after
     scan(event, token(registration), at=threshold + offset)
 
@@ -55,7 +49,7 @@ def test_late_is_strictly_after_the_grace_period(day, offset, expected):
 )
 def test_left_early_is_strictly_before_the_end_less_the_tolerance(day, offset, expected):
     event, morning, _afternoon, rules = day
-    registration = confirmed(event)
+    registration = register(event)
     scan(event, token(registration), at=morning.starts_at)
     threshold = morning.ends_at - rules.early_leave
     scan(event, token(registration), at=threshold + offset, direction=Direction.OUT)
@@ -65,7 +59,7 @@ def test_left_early_is_strictly_before_the_end_less_the_tolerance(day, offset, e
 
 def test_no_sign_in_is_absent_and_a_sign_out_alone_does_not_count(day):
     event, morning, afternoon, _rules = day
-    registration = confirmed(event)
+    registration = register(event)
     scan(event, token(registration), at=morning.ends_at, direction=Direction.OUT)
 
     assert status_of(event, morning, registration) == AttendanceStatus.ABSENT
@@ -74,7 +68,7 @@ def test_no_sign_in_is_absent_and_a_sign_out_alone_does_not_count(day):
 
 def test_not_signing_out_is_not_leaving_early(day):
     event, morning, _afternoon, _rules = day
-    registration = confirmed(event)
+    registration = register(event)
     scan(event, token(registration), at=morning.starts_at)
 
     assert status_of(event, morning, registration) == AttendanceStatus.PRESENT
@@ -82,7 +76,7 @@ def test_not_signing_out_is_not_leaving_early(day):
 
 def test_late_wins_over_left_early(day):
     event, morning, _afternoon, rules = day
-    registration = confirmed(event)
+    registration = register(event)
     scan(event, token(registration), at=morning.starts_at + rules.late_after + SECOND)
     scan(event, token(registration), at=morning.starts_at + SECOND * 3600, direction="out")
 
@@ -91,7 +85,7 @@ def test_late_wins_over_left_early(day):
 
 def test_an_undone_sign_in_does_not_count(day):
     event, morning, _afternoon, _rules = day
-    registration = confirmed(event)
+    registration = register(event)
     outcome = scan(event, token(registration), at=morning.starts_at)
     services.undo_check_in(scan_log_id=outcome.scan.pk, now=morning.starts_at)
 
@@ -100,7 +94,7 @@ def test_an_undone_sign_in_does_not_count(day):
 
 def test_an_excusal_needs_a_reason_and_wins(day, superuser):
     event, morning, afternoon, _rules = day
-    registration = confirmed(event)
+    registration = register(event)
     scan(event, token(registration), at=morning.ends_at - SECOND * 7200)  # very late
 
     with pytest.raises(ValidationError):
@@ -131,7 +125,7 @@ def test_an_excusal_needs_a_reason_and_wins(day, superuser):
 
 def test_the_matrix_and_counts_take_a_fixed_number_of_queries(day, superuser):
     event, morning, afternoon, rules = day
-    on_time, late, early, absent, excused = (confirmed(event) for _ in range(5))
+    on_time, late, early, absent, excused = (register(event) for _ in range(5))
     scan(event, token(on_time), at=morning.starts_at)
     scan(event, token(late), at=morning.starts_at + rules.late_after + SECOND)
     scan(event, token(early), at=morning.starts_at)
@@ -170,7 +164,7 @@ def test_the_matrix_and_counts_take_a_fixed_number_of_queries(day, superuser):
 
 def test_live_counters_count_people_walk_ins_and_those_not_yet_here(day):
     event, morning, _afternoon, _rules = day
-    here, walked_in, missing = (confirmed(event) for _ in range(3))
+    here, walked_in, missing = (register(event) for _ in range(3))
     walked_in.channel = RegistrationChannel.WALK_IN
     walked_in.save(update_fields=["channel"])
     scan(event, token(here), at=morning.starts_at)
@@ -195,7 +189,7 @@ def test_arrivals_are_counted_per_quarter_hour_from_the_window_opening(day):
     event, morning, afternoon, rules = day
     opens = morning.starts_at - rules.opens_before  # 08:00
     for minutes in (0, 14, 15, 50):
-        registration = confirmed(event)
+        registration = register(event)
         services.check_in(
             code=token(registration),
             event_id=event.pk,

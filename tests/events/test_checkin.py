@@ -1,12 +1,8 @@
 """Check-in at the gate (events.services.check_in and friends): codes, results, session choice,
 nonces, undo, walk-ins and scanner devices.
-
-The helpers at the top are shared by the other test_checkin* modules and test_attendance.
 """
 
 import datetime
-import itertools
-import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -25,66 +21,27 @@ from events.models import (
     ScanResult,
 )
 from events.services import BadScan
-from tests.events.test_registration import make_worker, open_event
-from tests.factories import EventFactory, SessionFactory, shanghai
+from tests.factories import EventFactory, SessionFactory, make_worker, open_event
+from tests.support.scenarios import (
+    class_with_two_sessions,
+    fair_today,
+    mobile,
+    nonce,
+    register,
+    scan,
+    token,
+)
 from trainees.models import Consent, ConsentMethod, Provenance, Worker
 from trainees.services import signin
 
 pytestmark = pytest.mark.django_db
-
-_phones = itertools.count(1)
-
-
-def nonce() -> str:
-    return uuid.uuid4().hex
-
-
-def mobile() -> str:
-    """A valid mainland mobile number, different each call."""
-    return f"1380013{next(_phones):04d}"
-
-
-def confirmed(event, worker=None) -> Registration:
-    worker = worker or make_worker()
-    result = services.register(event_id=event.pk, worker_id=worker.pk, channel="self")
-    assert result.registration.status == RegistrationStatus.CONFIRMED
-    return result.registration
-
-
-def token(registration: Registration) -> str:
-    return tickets.ticket_token(registration)
-
-
-def class_with_two_sessions(**fields):
-    """A training class on one day: 09:00-12:00 and 14:00-17:00 Shanghai time, a week ahead."""
-    day = timezone.localdate() + datetime.timedelta(days=7)
-    start = shanghai(day.year, day.month, day.day, 9)
-    fields.setdefault("capacity", 10)
-    event = open_event(
-        starts_at=start, ends_at=start + datetime.timedelta(hours=8), sessions=0, **fields
-    )
-    morning = SessionFactory(
-        event=event, title="上午", starts_at=start, ends_at=start + datetime.timedelta(hours=3)
-    )
-    afternoon = SessionFactory(
-        event=event,
-        title="下午",
-        starts_at=start + datetime.timedelta(hours=5),
-        ends_at=start + datetime.timedelta(hours=8),
-    )
-    return event, morning, afternoon
-
-
-def scan(event, code="", *, at, **kwargs):
-    kwargs.setdefault("nonce", nonce())
-    return services.check_in(code=code, event_id=event.pk, now=at, **kwargs)
 
 
 @pytest.fixture
 def day():
     """A class with two sessions and one confirmed trainee."""
     event, morning, afternoon = class_with_two_sessions()
-    registration = confirmed(event)
+    registration = register(event)
     return event, morning, afternoon, registration
 
 
@@ -126,7 +83,7 @@ def test_the_manual_code_works_with_or_without_dashes_in_any_case(day):
 def test_a_manual_code_of_another_event_is_unknown_here(day):
     event, morning, _afternoon, _registration = day
     other = open_event()
-    elsewhere = confirmed(other)
+    elsewhere = register(other)
 
     outcome = scan(event, tickets.manual_code(token(elsewhere)), at=morning.starts_at)
 
@@ -136,7 +93,7 @@ def test_a_manual_code_of_another_event_is_unknown_here(day):
 def test_a_ticket_of_another_event_is_not_registered_and_shows_no_name(day):
     event, morning, _afternoon, _registration = day
     other = open_event(title="焊工培训班")
-    elsewhere = confirmed(other)
+    elsewhere = register(other)
 
     outcome = scan(event, token(elsewhere), at=morning.starts_at)
 
@@ -159,7 +116,7 @@ def test_anything_else_is_an_unknown_code(day, code):
 
 def test_waitlisted_and_cancelled_registrations_are_refused():
     event, morning, _afternoon = class_with_two_sessions(capacity=1)
-    holder = confirmed(event)
+    holder = register(event)
     waiting = services.register(event_id=event.pk, worker_id=make_worker().pk, channel="self")
     assert waiting.registration.status == RegistrationStatus.WAITLISTED
     services.cancel_registration(registration_id=holder.pk)
@@ -250,7 +207,7 @@ def test_overlapping_windows_sign_in_to_the_closest_start_and_out_of_the_closest
         starts_at=morning.ends_at,
         ends_at=morning.ends_at + datetime.timedelta(hours=1),
     )
-    registration = confirmed(event)
+    registration = register(event)
     before_noon = morning.ends_at - datetime.timedelta(minutes=5)
 
     sign_in = scan(event, token(registration), at=before_noon)
@@ -399,17 +356,6 @@ def test_undo_by_checkin_id(day):
 
 
 # Walk-ins ----------------------------------------------------------------------------------------
-
-
-def fair_today(**fields):
-    """A live job fair happening now, whose online registration closed yesterday."""
-    now = timezone.now()
-    fields.setdefault("registration_closes_at", now - datetime.timedelta(days=1))
-    return EventFactory(
-        starts_at=now - datetime.timedelta(hours=1),
-        ends_at=now + datetime.timedelta(hours=5),
-        **fields,
-    )
 
 
 def test_a_walk_in_at_a_fair_is_recorded_registered_and_signed_in(superuser):

@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from events import services
 from events.models import EventStaff, EventStaffRole, Excusal, ScannerDevice
-from tests.events.test_checkin import class_with_two_sessions, confirmed, nonce, token
-from tests.events.test_checkin_api import running_fair
-from tests.events.test_registration import make_worker
+from tests.factories import make_worker
+from tests.support.scenarios import class_with_two_sessions, fair_now, nonce, register, token
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +30,7 @@ def member(django_user_model, username: str, group: str, *, event=None, role=Non
 
 @pytest.fixture
 def fair():
-    return running_fair()
+    return fair_now()
 
 
 @pytest.fixture
@@ -83,7 +82,7 @@ def test_a_scanner_account_sees_no_registrations_devices_log_or_attendance(clien
 
 def test_an_organiser_creates_a_device_and_sees_its_token_once(client, organiser, fair):
     client.force_login(organiser)
-    other = running_fair()
+    other = fair_now()
     add = reverse("scanner_devices:add")
 
     assert client.get(add).status_code == 200
@@ -106,9 +105,7 @@ def test_an_organiser_creates_a_device_and_sees_its_token_once(client, organiser
 def test_an_organiser_revokes_a_device_of_their_event_only(client, organiser, fair):
     client.force_login(organiser)
     mine, secret = services.create_scanner_device(event_id=fair.pk, label="东门", by=None)
-    theirs, _secret = services.create_scanner_device(
-        event_id=running_fair().pk, label="别处", by=None
-    )
+    theirs, _secret = services.create_scanner_device(event_id=fair_now().pk, label="别处", by=None)
 
     listing = client.get(reverse("scanner_devices:index")).content.decode()
     foreign = client.post(reverse("scanner_devices:revoke", args=[theirs.pk]))
@@ -123,12 +120,12 @@ def test_an_organiser_revokes_a_device_of_their_event_only(client, organiser, fa
 
 
 def test_the_scan_log_lists_masked_names_of_the_organisers_events(client, organiser, fair):
-    registration = confirmed(fair, make_worker(name="王小明"))
+    registration = register(fair, make_worker(name="王小明"))
     services.check_in(code=token(registration), event_id=fair.pk, nonce=nonce(), gate="东门")
     services.check_in(code="A" * 26, event_id=fair.pk, nonce=nonce(), gate="西门")
-    elsewhere = running_fair()
+    elsewhere = fair_now()
     services.check_in(
-        code=token(confirmed(elsewhere, make_worker(name="赵六"))),
+        code=token(register(elsewhere, make_worker(name="赵六"))),
         event_id=elsewhere.pk,
         nonce=nonce(),
     )
@@ -162,7 +159,7 @@ def test_the_attendance_page_counts_charts_and_tallies(client, django_user_model
     organiser = member(
         django_user_model, "teacher", "Organisers", event=event, role=EventStaffRole.ORGANISER
     )
-    here, late, away = (confirmed(event) for _ in range(3))
+    here, late, away = (register(event) for _ in range(3))
     services.check_in(code=token(here), event_id=event.pk, nonce=nonce(), now=morning.starts_at)
     services.check_in(
         code=token(late),
@@ -198,11 +195,11 @@ def test_the_attendance_page_counts_charts_and_tallies(client, django_user_model
 
     # A fixed number of queries however many trainees.
     for _ in range(10):
-        confirmed(event)
+        register(event)
     with CaptureQueriesContext(connection) as small:
         client.get(url, {"session": morning.pk})
     for _ in range(10):
-        registration = confirmed(event)
+        registration = register(event)
         services.check_in(
             code=token(registration), event_id=event.pk, nonce=nonce(), now=morning.starts_at
         )
@@ -212,9 +209,7 @@ def test_the_attendance_page_counts_charts_and_tallies(client, django_user_model
 
 
 def test_the_attendance_page_is_for_the_events_organisers(client, django_user_model, fair):
-    someone = member(
-        django_user_model, "other", "Organisers", event=running_fair(), role="organiser"
-    )
+    someone = member(django_user_model, "other", "Organisers", event=fair_now(), role="organiser")
     client.force_login(someone)
 
     assert client.get(reverse("attendance:event", args=[fair.pk])).status_code == 404
@@ -227,8 +222,8 @@ def test_an_organiser_records_and_withdraws_excused_absences(client, django_user
     organiser = member(
         django_user_model, "teacher", "Organisers", event=event, role=EventStaffRole.ORGANISER
     )
-    away = confirmed(event, make_worker(name="李秀英"))
-    stranger = confirmed(class_with_two_sessions()[0])
+    away = register(event, make_worker(name="李秀英"))
+    stranger = register(class_with_two_sessions()[0])
     client.force_login(organiser)
     page_url = reverse("attendance:event", args=[event.pk])
     record_url = reverse("attendance:record_excusal", args=[event.pk, afternoon.pk])
@@ -257,7 +252,7 @@ def test_an_organiser_records_and_withdraws_excused_absences(client, django_user
 
 def test_only_the_events_organisers_record_excused_absences(client, django_user_model, fair):
     event, _morning, afternoon = class_with_two_sessions()
-    away = confirmed(event)
+    away = register(event)
     services.excuse_absence(
         registration_id=away.pk, session_id=afternoon.pk, reason="病假", by=None
     )

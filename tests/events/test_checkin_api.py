@@ -15,9 +15,8 @@ from django.utils import timezone
 
 from events import services, tickets
 from events.models import CheckIn, EventStaff, EventStaffRole, ScanLog, ScanResult
-from tests.events.test_checkin import confirmed, mobile, nonce
-from tests.events.test_registration import id_number_for, make_worker
-from tests.factories import EventFactory
+from tests.factories import EventFactory, id_number_for, make_worker
+from tests.support.scenarios import fair_now, mobile, nonce, register
 
 pytestmark = pytest.mark.django_db
 
@@ -39,16 +38,6 @@ def url(name: str) -> str:
     return reverse(f"api:checkin_{name}")
 
 
-def running_fair(**fields):
-    """A job fair on now, with one session covering it."""
-    now = timezone.now()
-    return EventFactory(
-        starts_at=now - datetime.timedelta(hours=1),
-        ends_at=now + datetime.timedelta(hours=4),
-        **fields,
-    )
-
-
 def post(client, name, body, **headers):
     return client.post(url(name), json.dumps(body), content_type="application/json", **headers)
 
@@ -65,9 +54,9 @@ def staff(django_user_model, event, role, username="gate"):
 
 @pytest.fixture
 def fair():
-    event = running_fair()
+    event = fair_now()
     worker = make_worker(name="王小明", birth_date=datetime.date(1990, 5, 17))
-    registration = confirmed(event, worker)
+    registration = register(event, worker)
     return event, registration
 
 
@@ -116,7 +105,7 @@ def test_anonymous_reads_are_401(client, fair, name):
 def test_a_device_scans_at_its_own_event_only(client, fair, device):
     event, registration = fair
     _device, token = device
-    other = running_fair()
+    other = fair_now()
 
     here = post(client, "scan", scan_body(event, registration), **bearer(token))
     there = post(client, "scan", scan_body(other, registration), **bearer(token))
@@ -160,7 +149,7 @@ def test_a_device_cannot_register_walk_ins(client, fair, device):
 
 def test_staff_need_a_role_at_that_event(client, fair, django_user_model):
     event, registration = fair
-    other = running_fair()
+    other = fair_now()
     scanner = staff(django_user_model, other, EventStaffRole.SCANNER)
     client.force_login(scanner)
 

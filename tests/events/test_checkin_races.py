@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from events import services
 from events.models import CheckIn, ScanLog, ScanResult
-from tests.events.test_checkin import confirmed, fair_today, mobile, nonce, token
-from tests.events.test_registration import open_event
-from tests.events.test_registration_races import run_together
+from tests.factories import open_event
+from tests.support.races import run_together
+from tests.support.scenarios import fair_today, mobile, nonce, register, token
 from trainees.models import Worker
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.fixture
 def ticket():
     event = open_event(capacity=10)
-    registration = confirmed(event)
+    registration = register(event)
     at = event.sessions.get().starts_at
     return event, registration, at
 

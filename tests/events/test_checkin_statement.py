@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from events import selectors, services
 from events.models import CheckIn, ScanLog, ScanResult
-from tests.events.test_checkin import class_with_two_sessions, confirmed, nonce, token
+from tests.support.scenarios import class_with_two_sessions, nonce, register, token
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def gate():
     """A confirmed trainee at the morning session, a paired device, and the session cache warm
     (as at a gate, where it is read every few seconds)."""
     event, morning, _afternoon = class_with_two_sessions()
-    registration = confirmed(event)
+    registration = register(event)
     device, _token = services.create_scanner_device(event_id=event.pk, label="东门", by=None)
     selectors.scan_setup(event_id=event.pk)
     return event, morning, registration, device

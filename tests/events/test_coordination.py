@@ -9,13 +9,12 @@ from PIL import Image
 
 from events.models import Registration, RegistrationChannel, RegistrationStatus
 from events.tickets import ticket_token
-from tests.events.test_registration import open_event
-from tests.trainees.test_coordinators import area, coordinator, workers  # noqa: F401 - fixtures
+from tests.factories import open_event
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_coordinator_registers_workers_of_the_villages(client, coordinator, workers):  # noqa: F811
+def test_a_coordinator_registers_workers_of_the_villages(client, coordinator, workers):
     event = open_event(capacity=10)
     client.force_login(coordinator)
     url = reverse("events_coordination_register")
@@ -33,7 +32,7 @@ def test_a_coordinator_registers_workers_of_the_villages(client, coordinator, wo
     assert registration.created_by == coordinator
 
 
-def test_a_worker_outside_the_villages_cannot_be_posted(client, coordinator, workers):  # noqa: F811
+def test_a_worker_outside_the_villages_cannot_be_posted(client, coordinator, workers):
     event = open_event(capacity=10)
     client.force_login(coordinator)
     response = client.post(
@@ -47,8 +46,8 @@ def test_a_worker_outside_the_villages_cannot_be_posted(client, coordinator, wor
 
 def test_the_tickets_pdf_holds_the_ticket_of_each_registered_worker(
     client,
-    coordinator,  # noqa: F811
-    workers,  # noqa: F811
+    coordinator,
+    workers,
     tmp_path,
 ):
     event = open_event(capacity=10)
@@ -71,7 +70,7 @@ def test_the_tickets_pdf_holds_the_ticket_of_each_registered_worker(
     assert decoded == [ticket_token(registration)]
 
 
-def test_people_without_the_coordinator_permission_are_refused(client, django_user_model, workers):  # noqa: F811
+def test_people_without_the_coordinator_permission_are_refused(client, django_user_model, workers):
     event = open_event(capacity=10)
     user = django_user_model.objects.create_user(username="someone", password="x")
     client.force_login(user)

@@ -4,7 +4,7 @@ import pytest
 
 from events.models import RegistrationChannel
 from events.services import register
-from tests.events.test_registration import make_worker, open_event
+from tests.factories import make_worker, open_event
 from trainees.services.profile import export_worker_data
 
 pytestmark = pytest.mark.django_db

@@ -220,7 +220,7 @@ def assert_chinese_drawn(fonts: str, page: Image.Image) -> None:
         assert "NotoSansCJK" in line, f"the packaged font, not a system one: {line}"
     # The title band at the top of the page is drawn: dark pixels where the title is.
     title = page.crop((0, 0, page.width, page.height // 12))
-    dark = sum(1 for value in title.getdata() if value < 100)
+    dark = sum(1 for value in title.get_flattened_data() if value < 100)
     assert dark > 200, f"only {dark} dark pixels in the title band"
 
 

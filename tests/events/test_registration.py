@@ -1,73 +1,26 @@
 """Registration rules (events.services): window, eligibility, seats, waiting list, cancel, restore.
 
-The helpers at the top (`make_worker`, `open_event`, `region`) are shared by the other
-registration, ticket and notification test modules.
+Workers and events come from tests.factories, registering from tests.support.scenarios.
 """
 
 import datetime
-import itertools
 
 import pytest
 from django.utils import timezone, translation
-from stdnum.cn import ric
 
 from events import services, tickets
 from events.models import EventKind, EventStatus, Registration, RegistrationStatus
 from events.selectors import waitlist_position
 from events.services import RegistrationOutcome, RegistrationRefused
-from tests.factories import EventFactory, RegionFactory, shanghai
+from tests.factories import EventFactory, make_worker, open_event, shanghai, village
+from tests.support.scenarios import join
 from trainees.models import (
     OutboundMessage,
     Region,
-    RegionLevel,
     SpecialGroup,
-    Worker,
-    WorkerSpecialGroup,
 )
-from trainees.services.identity import apply_id_number
 
 pytestmark = pytest.mark.django_db
-
-_serials = itertools.count(1)
-
-
-def id_number_for(birth_date: datetime.date, *, county: str = "450100") -> str:
-    """A valid 18-character ID number for a birth date; 450100 (南宁市) existed in every year."""
-    body = f"{county}{birth_date:%Y%m%d}{next(_serials) % 1000:03d}"
-    return body + ric.calc_check_digit(body + "0")  # the function skips the last character
-
-
-def make_worker(
-    *,
-    name: str = "张三丰",
-    birth_date: datetime.date | None = None,
-    hukou: Region | None = None,
-    user=None,
-    groups=(),
-) -> Worker:
-    worker = Worker(name=name, phone=f"139{next(_serials):08d}", hukou_region=hukou, user=user)
-    if birth_date is not None:
-        apply_id_number(worker, id_number_for(birth_date))
-    worker.save()
-    for group in groups:
-        WorkerSpecialGroup.objects.create(worker=worker, group=group)
-    return worker
-
-
-def open_event(**fields):
-    """A live training class next week, open for registration now."""
-    fields.setdefault("capacity", 2)
-    return EventFactory(training=True, **fields)
-
-
-def region(code: str, *, level: str | None = None) -> Region:
-    """A township or village under 兴宁区 with the given 12-digit code."""
-    level = level or (RegionLevel.TOWNSHIP if code.endswith("000") else RegionLevel.VILLAGE)
-    return RegionFactory(code=code, level=level)
-
-
-def join(event, worker, **kwargs):
-    return services.register(event_id=event.pk, worker_id=worker.pk, channel="self", **kwargs)
 
 
 def refused_code(event, worker, **kwargs) -> str:
@@ -197,12 +150,12 @@ def test_an_age_rule_asks_for_the_id_number_when_the_birth_date_is_unknown():
 
 
 def test_household_registration_must_lie_in_the_eligible_region():
-    township = region("450102010000")  # its own code ends in 0: prefix by level, not by zeros
-    village = region("450102010203")
-    neighbour_township = region("450102011000")
+    township = village("450102010000")  # its own code ends in 0: prefix by level, not by zeros
+    home = village("450102010203")
+    neighbour_township = village("450102011000")
     event = open_event(eligible_region=township)
 
-    assert join(event, make_worker(hukou=village)).outcome == "confirmed"
+    assert join(event, make_worker(hukou=home)).outcome == "confirmed"
     assert join(event, make_worker(hukou=township)).outcome == "confirmed"
     assert refused_code(event, make_worker(hukou=neighbour_township)) == "region"
     assert refused_code(event, make_worker(hukou=Region.objects.get(code="450103000000"))) == (
@@ -213,8 +166,8 @@ def test_household_registration_must_lie_in_the_eligible_region():
 
 def test_a_county_wide_class_takes_every_village_in_the_county():
     event = open_event(eligible_region=Region.objects.get(code="450102000000"), capacity=5)
-    assert join(event, make_worker(hukou=region("450102123456"))).outcome == "confirmed"
-    assert refused_code(event, make_worker(hukou=region("450103001000"))) == "region"
+    assert join(event, make_worker(hukou=village("450102123456"))).outcome == "confirmed"
+    assert refused_code(event, make_worker(hukou=village("450103001000"))) == "region"
 
 
 def test_a_special_group_class_needs_the_recorded_group():

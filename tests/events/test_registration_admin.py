@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 
 from events import services
 from events.models import Registration, RegistrationStatus
-from tests.events.test_registration import make_worker, open_event
+from tests.factories import make_worker, open_event
 from trainees import crypto
 from trainees.models import OutboundMessage
 

@@ -13,48 +13,18 @@ from collections import Counter
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from events import services
 from events.models import Event, Registration, RegistrationStatus
 from events.selectors import waitlist_position
-from tests.events.test_registration import make_worker, open_event
+from tests.factories import make_worker, open_event
+from tests.support.races import run_together
 from trainees.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-THREADS = 40
 User = get_user_model()
-
-
-def run_together(tasks, *, threads: int = THREADS) -> tuple[list, list[BaseException]]:
-    """Run the callables on `threads` threads that start at the same moment."""
-    shares = [tasks[i::threads] for i in range(threads) if tasks[i::threads]]
-    barrier = threading.Barrier(len(shares))
-    results, errors, lock = [], [], threading.Lock()
-
-    def worker(share):
-        try:
-            barrier.wait(timeout=30)
-            for task in share:
-                try:
-                    outcome = task()
-                except BaseException as error:  # noqa: BLE001 - reported by the assertions
-                    with lock:
-                        errors.append(error)
-                else:
-                    with lock:
-                        results.append(outcome)
-        finally:
-            connections.close_all()
-
-    pool = [threading.Thread(target=worker, args=(share,)) for share in shares]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in pool), "a thread hung"
-    return results, errors
 
 
 def register_task(event, worker):

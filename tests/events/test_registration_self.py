@@ -14,7 +14,7 @@ from events import services, tickets
 from events.models import Registration, RegistrationChannel, RegistrationStatus
 from events.selectors import waitlist_position
 from events.services import RegistrationOutcome, RegistrationRefused
-from tests.events.test_registration import make_worker, open_event, region
+from tests.factories import make_worker, open_event, village
 from trainees.models import OutboundMessage, Worker
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +112,7 @@ def test_a_full_event_without_waiting_list_refuses_and_writes_nothing(django_use
 
 
 def test_the_rules_apply(django_user_model):
-    xingning = region("450102001000")
+    xingning = village("450102001000")
     event = open_event(eligible_region=xingning, max_age=40)
     too_old = account(django_user_model, birth_date=datetime.date(1970, 1, 1), hukou=xingning)
     elsewhere = account(django_user_model, birth_date=datetime.date(1995, 1, 1))

@@ -14,8 +14,7 @@ from PIL import Image
 from events import services, tickets
 from events.models import Registration, RegistrationStatus
 from events.templatetags.registration_tags import registration_state
-from tests.events.test_registration import make_worker, open_event, region
-from tests.factories import EventFactory
+from tests.factories import EventFactory, make_worker, open_event, village
 from trainees import crypto
 from trainees.models import Coordinator
 
@@ -165,7 +164,7 @@ TICKET_VIEWS = ["events:registration_qr", "events:ticket_png", "events:ticket_pd
 
 @pytest.fixture
 def ticket(worker_user):
-    hukou = region("450102007012")
+    hukou = village("450102007012")
     worker_user.worker.hukou_region = hukou
     worker_user.worker.save()
     event = open_event()
@@ -177,7 +176,7 @@ def ticket(worker_user):
 def coordinator_for(django_user_model, *codes):
     user = django_user_model.objects.create_user(username=f"coordinator-{'-'.join(codes)}")
     coordinator = Coordinator.objects.create(user=user)
-    coordinator.regions.set([region(code) for code in codes])
+    coordinator.regions.set([village(code) for code in codes])
     return user
 
 

@@ -15,8 +15,7 @@ from django.contrib.auth.models import Group
 
 from events.models import EventStaff, EventStaffRole
 from events.scanner_views import VENDOR
-from tests.events.test_registration import make_worker
-from tests.factories import EventFactory
+from tests.factories import EventFactory, make_worker
 
 STATIC = Path(settings.BASE_DIR) / "static"
 VENDORED = STATIC / VENDOR

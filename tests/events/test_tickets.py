@@ -14,7 +14,7 @@ from PIL import Image, ImageFont
 
 from events import services, tickets
 from events.models import Registration
-from tests.events.test_registration import make_worker, open_event
+from tests.factories import make_worker, open_event
 
 pytestmark = pytest.mark.django_db
 

@@ -1,33 +1,89 @@
 """Events with people in them, built through the real services: registrations, scans, classes
-with their sessions. For the statistics, export and API tests."""
+with their sessions. Shared by the registration, check-in, statistics, export and API tests."""
 
 import datetime
+import itertools
 import uuid
 
+from django.utils import timezone
+
 from events import services, tickets
-from events.models import Direction
-from tests.factories import EventFactory, SessionFactory, make_worker, shanghai
+from events.models import Direction, Registration, RegistrationStatus
+from tests.factories import EventFactory, SessionFactory, make_worker, open_event, shanghai
+
+_phones = itertools.count(1)
 
 
 def nonce() -> str:
     return uuid.uuid4().hex
 
 
-def register(event, worker=None, **worker_fields):
-    """A registration for a new worker (or `worker`), as the worker makes it."""
-    worker = worker or make_worker(**worker_fields)
-    return services.register(event_id=event.pk, worker_id=worker.pk, channel="self").registration
+def mobile() -> str:
+    """A valid mainland mobile number no worker has, different each call."""
+    return f"1380013{next(_phones):04d}"
+
+
+def join(event, worker, **kwargs) -> services.RegistrationResult:
+    """The worker signs up for the event themselves; whatever the outcome."""
+    return services.register(event_id=event.pk, worker_id=worker.pk, channel="self", **kwargs)
+
+
+def register(event, worker=None, **worker_fields) -> Registration:
+    """A confirmed registration for a new worker (or `worker`), as the worker makes it."""
+    registration = join(event, worker or make_worker(**worker_fields)).registration
+    assert registration.status == RegistrationStatus.CONFIRMED
+    return registration
+
+
+def token(registration: Registration) -> str:
+    return tickets.ticket_token(registration)
+
+
+def scan(event, code="", *, at, **kwargs):
+    """A scan at the event's gate at `at` (a fresh nonce unless given)."""
+    kwargs.setdefault("nonce", nonce())
+    return services.check_in(code=code, event_id=event.pk, now=at, **kwargs)
 
 
 def sign_in(registration, *, at, direction=Direction.IN):
     """A scan of the registration's QR code at `at`."""
-    return services.check_in(
-        code=tickets.ticket_token(registration),
-        event_id=registration.event_id,
-        nonce=nonce(),
-        direction=direction,
-        now=at,
+    return scan(registration.event, token(registration), at=at, direction=direction)
+
+
+def fair_now(**fields):
+    """A live job fair under way: started an hour ago, ends in four hours, one session."""
+    now = timezone.now()
+    return EventFactory(
+        starts_at=now - datetime.timedelta(hours=1),
+        ends_at=now + datetime.timedelta(hours=4),
+        **fields,
     )
+
+
+def fair_today(**fields):
+    """A fair under way whose online registration closed yesterday: walk-ins only."""
+    fields.setdefault("registration_closes_at", timezone.now() - datetime.timedelta(days=1))
+    return fair_now(**fields)
+
+
+def class_with_two_sessions(**fields):
+    """A training class on one day: 09:00-12:00 and 14:00-17:00 Shanghai time, a week ahead."""
+    day = timezone.localdate() + datetime.timedelta(days=7)
+    start = shanghai(day.year, day.month, day.day, 9)
+    fields.setdefault("capacity", 10)
+    event = open_event(
+        starts_at=start, ends_at=start + datetime.timedelta(hours=8), sessions=0, **fields
+    )
+    morning = SessionFactory(
+        event=event, title="上午", starts_at=start, ends_at=start + datetime.timedelta(hours=3)
+    )
+    afternoon = SessionFactory(
+        event=event,
+        title="下午",
+        starts_at=start + datetime.timedelta(hours=5),
+        ends_at=start + datetime.timedelta(hours=8),
+    )
+    return event, morning, afternoon
 
 
 def two_day_fair(**fields):

@@ -8,18 +8,25 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from stdnum.cn import ric
 
-from tests.factories import county
+from tests.support.coordinators import (
+    TOWNSHIP,
+    id_number,
+    login,
+    make_coordinator,
+    make_township,
+    make_villages,
+    phone,
+    recorded_worker,
+    refused,
+)
 from trainees.models import (
     Consent,
     ConsentMethod,
-    Coordinator,
     Education,
     PersonalDataAccess,
     Provenance,
     Region,
-    RegionLevel,
     Worker,
     code_prefix,
 )
@@ -29,100 +36,6 @@ from trainees.selectors import (
     village_coverage,
     workers_in_scope,
 )
-from trainees.services.identity import WorkerDetails, create_worker
-
-TOWNSHIP = "450102001000"
-OTHER_TOWNSHIP = "450102002000"
-
-
-def id_number(serial: int) -> str:
-    """A valid ID number issued in 兴宁区 to someone born on 1990-01-01."""
-    body = f"45010219900101{serial:03d}"
-    return body + ric.calc_check_digit(body + "?")  # it ignores the last character
-
-
-def phone(serial: int) -> str:
-    return f"139{serial:08d}"
-
-
-def make_township(code: str, name: str) -> Region:
-    return Region.objects.create(code=code, name=name, level=RegionLevel.TOWNSHIP, parent=county())
-
-
-def make_villages(township: Region, numbers) -> list[Region]:
-    return Region.objects.bulk_create(
-        Region(
-            code=f"{township.code[:9]}{number:03d}",
-            name=f"{township.name}{number}村",
-            level=RegionLevel.VILLAGE,
-            parent=township,
-        )
-        for number in numbers
-    )
-
-
-def make_worker(serial: int, village: Region | None, *, name: str = "王小明") -> Worker:
-    return create_worker(
-        details=WorkerDetails(
-            name=name, phone=phone(serial), id_number=id_number(serial), hukou_region=village
-        ),
-        provenance=Provenance.SELF,
-        created_by=None,
-        consent_method=ConsentMethod.ONLINE,
-    )
-
-
-def make_coordinator(django_user_model, username: str, regions: list[Region]):
-    user = django_user_model.objects.create_user(username=username, password="password")
-    user.groups.add(Group.objects.get(name="Coordinators"))
-    Coordinator.objects.create(user=user).regions.set(regions)
-    return user
-
-
-@pytest.fixture
-def area(db):
-    """Two townships of 兴宁区 with three and one villages."""
-    township = make_township(TOWNSHIP, "民生街道")
-    other = make_township(OTHER_TOWNSHIP, "朝阳街道")
-    return {
-        "township": township,
-        "villages": make_villages(township, [1, 2, 3]),
-        "other_township": other,
-        "other_village": make_villages(other, [1])[0],
-    }
-
-
-@pytest.fixture
-def coordinator(django_user_model, area):
-    """Coordinator of the first township as a whole."""
-    return make_coordinator(django_user_model, "coordinator", [area["township"]])
-
-
-@pytest.fixture
-def subsidy_officer(django_user_model, db):
-    user = django_user_model.objects.create_user(username="officer", password="password")
-    user.groups.add(Group.objects.get(name="Subsidy officers"))
-    return user
-
-
-@pytest.fixture
-def workers(area):
-    """One worker in village 1 of the first township, one in the other township."""
-    return {
-        "inside": make_worker(1, area["villages"][0], name="王小明"),
-        "outside": make_worker(2, area["other_village"], name="李大壮"),
-    }
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
-
-
-def refused(response) -> bool:
-    """Wagtail's admin answers PermissionDenied with a redirect to the dashboard and a message."""
-    return response.status_code == 302 and response.url == reverse("wagtailadmin_home")
-
 
 # Roles
 
@@ -180,8 +93,8 @@ def test_a_township_coordinator_sees_its_villages_and_nothing_else(coordinator, 
 @pytest.mark.django_db
 def test_a_village_coordinator_does_not_see_the_rest_of_the_township(django_user_model, area):
     village_one, village_two, _ = area["villages"]
-    in_one = make_worker(1, village_one)
-    make_worker(2, village_two)
+    in_one = recorded_worker(1, village_one)
+    recorded_worker(2, village_two)
     user = make_coordinator(django_user_model, "village", [village_one])
 
     assert list(workers_in_scope(user=user)) == [in_one]
@@ -222,8 +135,8 @@ def test_listing_shows_only_masked_details_of_workers_in_scope(client, coordinat
 
 @pytest.mark.django_db
 def test_listing_search_by_last_four_phone_digits_and_by_name(client, area, superuser):
-    first = make_worker(1, area["villages"][0], name="王小明")
-    second = make_worker(22, area["villages"][1], name="赵小红")
+    first = recorded_worker(1, area["villages"][0], name="王小明")
+    second = recorded_worker(22, area["villages"][1], name="赵小红")
     login(client, superuser)
 
     def found(query: str) -> set[int]:
@@ -496,11 +409,11 @@ def test_the_permission_does_not_reach_outside_the_villages(client, coordinator,
 @pytest.mark.django_db
 def test_coverage_counts_every_village_including_empty_ones(client, coordinator, area):
     first, second, _third = area["villages"]
-    make_worker(1, first)
-    make_worker(2, first)
-    make_worker(3, second)
-    make_worker(4, area["township"])  # registered down to the township only
-    make_worker(5, area["other_village"])
+    recorded_worker(1, first)
+    recorded_worker(2, first)
+    recorded_worker(3, second)
+    recorded_worker(4, area["township"])  # registered down to the township only
+    recorded_worker(5, area["other_village"])
 
     (township,) = village_coverage(user=coordinator)
 
@@ -532,7 +445,7 @@ def test_coverage_runs_the_same_queries_for_5_and_50_villages(client, django_use
     big = make_township("450102003000", "新竹街道")
     villages = make_villages(big, range(1, 6))
     for serial, village in enumerate(villages, start=10):
-        make_worker(serial, village)
+        recorded_worker(serial, village)
     user = make_coordinator(django_user_model, "big", [big])
     login(client, user)
 
@@ -545,7 +458,7 @@ def test_coverage_runs_the_same_queries_for_5_and_50_villages(client, django_use
     five = queries()
     more = make_villages(big, range(6, 51))
     for serial, village in enumerate(more, start=100):
-        make_worker(serial, village)
+        recorded_worker(serial, village)
     fifty = queries()
 
     assert len(village_coverage(user=user)[0].villages) == 50
@@ -554,7 +467,7 @@ def test_coverage_runs_the_same_queries_for_5_and_50_villages(client, django_use
 
 @pytest.mark.django_db
 def test_the_coverage_selector_needs_two_queries_beyond_permissions(superuser, area):
-    make_worker(1, area["villages"][0])
+    recorded_worker(1, area["villages"][0])
 
     with CaptureQueriesContext(connection) as captured:
         village_coverage(user=superuser)
@@ -565,7 +478,7 @@ def test_the_coverage_selector_needs_two_queries_beyond_permissions(superuser, a
 
 @pytest.mark.django_db
 def test_coverage_exports_an_xlsx_with_township_totals(client, coordinator, area):
-    make_worker(1, area["villages"][0])
+    recorded_worker(1, area["villages"][0])
 
     response = login(client, coordinator).get(reverse("coverage:report"), {"export": "xlsx"})
 

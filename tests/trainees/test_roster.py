@@ -12,14 +12,14 @@ from django.urls import reverse
 from django.utils import translation
 from wagtail.users.models import UserProfile
 
-from tests.trainees.test_coordinators import (
+from tests.support.coordinators import (
     id_number,
     login,
     make_coordinator,
     make_township,
     make_villages,
-    make_worker,
     phone,
+    recorded_worker,
     refused,
 )
 from trainees.models import (
@@ -159,7 +159,7 @@ def test_importing_the_same_file_twice_adds_nobody(coordinator):
 
 @pytest.mark.django_db
 def test_a_worker_registered_with_the_same_phone_is_skipped(coordinator, area):
-    make_worker(1, area["villages"][0])
+    recorded_worker(1, area["villages"][0])
 
     report = import_roster_file(
         content=xlsx([row(90, 手机号=phone(1)), row(2)]), filename="a.xlsx", uploaded_by=coordinator
@@ -172,7 +172,7 @@ def test_a_worker_registered_with_the_same_phone_is_skipped(coordinator, area):
 
 @pytest.mark.django_db
 def test_someone_registered_meanwhile_is_skipped_not_duplicated(coordinator, area, monkeypatch):
-    make_worker(1, area["villages"][0])
+    recorded_worker(1, area["villages"][0])
     # As if the worker had registered between the check for existing workers and the insert.
     monkeypatch.setattr(roster, "_registered", lambda rows: {})
 
