@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable
 
 from django import forms
+from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -65,6 +66,26 @@ def may_use_statistics(request) -> bool:
     return selectors.sees_every_event(user=request.user) or organises_any_event(request)
 
 
+class _StatisticsUsersOnly(UserPassesTestMixin):
+    """Organisers of some event and the bureau; anyone else is refused (Wagtail's admin turns
+    PermissionDenied into a message on the dashboard)."""
+
+    raise_exception = True
+
+    def test_func(self) -> bool:
+        return may_use_statistics(self.request)
+
+
+class _BureauOnly(_StatisticsUsersOnly):
+    def test_func(self) -> bool:
+        return selectors.sees_every_event(user=self.request.user)
+
+
+class _SuperusersOnly(_StatisticsUsersOnly):
+    def test_func(self) -> bool:
+        return self.request.user.is_superuser
+
+
 class _EventMixin(_Breadcrumbs):
     """The event from the URL, among those whose statistics the user may see (else 404)."""
 
@@ -87,15 +108,12 @@ class _EventMixin(_Breadcrumbs):
             raise PermissionDenied
 
 
-class StatisticsIndexView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
+class StatisticsIndexView(
+    _StatisticsUsersOnly, _Breadcrumbs, WagtailAdminTemplateMixin, TemplateView
+):
     page_title = gettext_lazy("Statistics")
     header_icon = "table"
     template_name = "events/reports/index.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not may_use_statistics(request):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         kind = self.request.GET.get("kind", "")
@@ -444,17 +462,12 @@ class ExportView(_EventMixin, View):
         return response
 
 
-class ExportsView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
+class ExportsView(_StatisticsUsersOnly, _Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
     """The user's own export jobs, newest first; the page polls their progress."""
 
     page_title = gettext_lazy("My exports")
     header_icon = "download"
     template_name = "events/reports/exports.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not may_use_statistics(request):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(jobs=_jobs(self.request.user), **kwargs)
@@ -542,16 +555,11 @@ class OverviewForm(forms.Form):
         )
 
 
-class OverviewView(_Breadcrumbs, WagtailAdminTemplateMixin, FormView):
+class OverviewView(_BureauOnly, _Breadcrumbs, WagtailAdminTemplateMixin, FormView):
     page_title = gettext_lazy("Campaign overview")
     header_icon = "table"
     template_name = "events/reports/overview.html"
     form_class = OverviewForm
-
-    def dispatch(self, request, *args, **kwargs):
-        if not selectors.sees_every_event(user=request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {"data": self.request.GET or None}
@@ -568,15 +576,13 @@ class OverviewView(_Breadcrumbs, WagtailAdminTemplateMixin, FormView):
         )
 
 
-class RecountView(View):
+class RecountView(_BureauOnly, View):
     """Recount the overview's events and coverage now instead of waiting for beat: a Celery
     task, since a season of events can take longer than a request may."""
 
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        if not selectors.sees_every_event(user=request.user):
-            raise PermissionDenied
         filters = OverviewForm(request.POST).filters()
         services.queue_recount(filters=filters)
         messages.success(
@@ -597,18 +603,15 @@ class StatisticsClientForm(forms.Form):
     )
 
 
-class StatisticsClientCreateView(_Breadcrumbs, WagtailAdminTemplateMixin, FormView):
+class StatisticsClientCreateView(
+    _SuperusersOnly, _Breadcrumbs, WagtailAdminTemplateMixin, FormView
+):
     page_title = gettext_lazy("New statistics API client")
     header_icon = "key"
     template_name = "events/reports/client_form.html"
     form_class = StatisticsClientForm
     index_label = gettext_lazy("Statistics API clients")
     index_url_name = "statistics_clients:index"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_superuser:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         client, token = services.create_statistics_client(
@@ -639,7 +642,9 @@ class StatisticsClientIndexView(NoGenericEditingMixin, IndexView):
         return [MenuItem(_("Revoke"), url=url, icon_name="cross", priority=10)]
 
 
-class RevokeStatisticsClientConfirmView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
+class RevokeStatisticsClientConfirmView(
+    _SuperusersOnly, _Breadcrumbs, WagtailAdminTemplateMixin, TemplateView
+):
     page_title = gettext_lazy("Revoke statistics API client")
     header_icon = "key"
     template_name = "events/reports/client_revoke.html"
@@ -649,11 +654,6 @@ class RevokeStatisticsClientConfirmView(_Breadcrumbs, WagtailAdminTemplateMixin,
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.client = get_object_or_404(StatisticsClient, pk=kwargs["pk"])
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_superuser:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(client=self.client, **kwargs)

@@ -94,6 +94,7 @@ def test_who_sees_an_events_statistics(client, fair, other_fair):
         ("statistics:overview", {"bureau", "officer"}),
         ("statistics:exports", {"organiser", "bureau", "officer", "other_organiser"}),
         ("statistics_clients:index", set()),
+        ("statistics_clients:add", set()),
     ],
 )
 def test_who_sees_the_other_statistics_pages(client, fair, other_fair, name, allowed):
@@ -273,7 +274,17 @@ def test_the_overview_page_adds_up_and_recounts(client, fair):
     response = client.post(reverse("statistics:recount"), {"query": ""})
 
     assert 'id="overview-totals"' in page and 'id="coverage-counties"' in page
-    assert response.status_code == 302
+    assert (response.status_code, response["Location"]) == (302, url)
+
+
+def test_only_the_bureau_may_recount(client, fair):
+    client.force_login(
+        staff_member("organiser", "Organisers", event=fair, role=EventStaffRole.ORGANISER)
+    )
+
+    response = client.post(reverse("statistics:recount"), {"query": ""})
+
+    assert (response.status_code, response["Location"]) == (302, reverse("wagtailadmin_home"))
 
 
 def test_the_overview_refuses_a_backwards_date_range_with_a_message(client):
