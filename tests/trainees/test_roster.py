@@ -176,10 +176,15 @@ def test_someone_registered_meanwhile_is_skipped_not_duplicated(coordinator, are
     # As if the worker had registered between the check for existing workers and the insert.
     monkeypatch.setattr(roster, "_registered", lambda rows: {})
 
-    report = import_roster_file(content=xlsx([row(1)]), filename="a.xlsx", uploaded_by=coordinator)
+    report = import_roster_file(
+        content=xlsx([row(1), row(2)]), filename="a.xlsx", uploaded_by=coordinator
+    )
 
-    assert (report.imported, problems(report)) == (0, [(2, "身份证号")])
-    assert Worker.objects.count() == 1
+    assert (report.imported, problems(report)) == (1, [(2, "身份证号")])
+    assert Worker.objects.count() == 2
+    newcomer = Worker.objects.get(phone=phone(2))
+    assert (newcomer.education, newcomer.employment_status) == (Education.JUNIOR, "farming")
+    assert newcomer.consents.get().recorded_by == coordinator
 
 
 @pytest.mark.django_db
@@ -400,18 +405,14 @@ def test_workers_and_their_consents_are_inserted_together(coordinator, monkeypat
 
 @pytest.mark.django_db
 def test_row_by_row_a_worker_is_never_half_imported(coordinator, monkeypatch):
-    def clash(rows, **kwargs):
+    def clash(**kwargs):
         raise IntegrityError("someone registered one of them meanwhile")
 
-    original_save = Worker.save
-
     def failing_save(self, *args, **kwargs):
-        if "education" in (kwargs.get("update_fields") or ()):
-            raise RuntimeError("the database went away")
-        return original_save(self, *args, **kwargs)
+        raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(roster, "_insert", clash)
-    monkeypatch.setattr(Worker, "save", failing_save)
+    monkeypatch.setattr(roster, "create_workers", clash)
+    monkeypatch.setattr(Consent, "save", failing_save)
 
     with pytest.raises(RuntimeError):
         import_roster_file(content=xlsx([row(1)]), filename="a.xlsx", uploaded_by=coordinator)

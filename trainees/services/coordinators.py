@@ -25,31 +25,6 @@ def ensure_in_scope(*, user: AbstractBaseUser, region: Region | None) -> None:
         raise PermissionDenied
 
 
-def create_worker_with_profile(
-    *,
-    details: WorkerDetails,
-    education: str,
-    employment_status: str,
-    consent_method: str,
-    provenance: str,
-    created_by: AbstractBaseUser,
-) -> Worker:
-    """create_worker plus the profile fields it does not take, in one transaction: a worker never
-    exists without its consent or with half its details. The caller has checked the scope."""
-    with transaction.atomic():
-        worker = create_worker(
-            details=details,
-            provenance=provenance,
-            created_by=created_by,
-            consent_method=consent_method,
-        )
-        if education or employment_status:
-            worker.education = education
-            worker.employment_status = employment_status
-            worker.save(update_fields=["education", "employment_status"])
-    return worker
-
-
 def register_worker(
     *,
     details: WorkerDetails,
@@ -60,7 +35,7 @@ def register_worker(
 ) -> Worker:
     """A coordinator registers a worker who is present or on the phone (provenance ASSISTED)."""
     ensure_in_scope(user=registered_by, region=details.hukou_region)
-    return create_worker_with_profile(
+    return create_worker(
         details=details,
         education=education,
         employment_status=employment_status,

@@ -1,5 +1,6 @@
 """Creating workers and protecting their ID numbers."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -37,6 +38,16 @@ class WorkerDetails:
     phone: str
     id_number: str = ""
     hukou_region: Region | None = None
+
+
+@dataclass(frozen=True)
+class NewWorker:
+    """A worker to create: who they are, the profile answers given, how they consented."""
+
+    details: WorkerDetails
+    consent_method: str
+    education: str = ""
+    employment_status: str = ""
 
 
 def apply_id_number(worker: Worker, raw: str) -> None:
@@ -93,39 +104,85 @@ def create_worker(
     provenance: str,
     created_by: AbstractBaseUser | None,
     consent_method: str,
+    education: str = "",
+    employment_status: str = "",
     user: AbstractBaseUser | None = None,
 ) -> Worker:
     """Create one worker with the privacy-notice consent that allows it. One worker per phone and
     per ID number: a duplicate raises DuplicateWorker, never a second record."""
+    new = NewWorker(details, consent_method, education, employment_status)
     phone = normalise_mobile(details.phone)
     if details.id_number:
         id_numbers.parse(details.id_number)
     check_not_duplicate(phone=phone, id_number=details.id_number)
-    worker = Worker(
-        name=details.name.strip(),
-        phone=phone,
-        hukou_region=details.hukou_region,
-        provenance=provenance,
-        created_by=created_by,
-        user=user,
-    )
-    if details.id_number:
-        apply_id_number(worker, details.id_number)
+    worker = _unsaved_worker(new, provenance=provenance, created_by=created_by, user=user)
     try:
         with transaction.atomic():
             worker.save()
-            Consent.objects.create(
-                worker=worker,
-                kind=ConsentKind.PRIVACY_NOTICE,
-                text_version=PRIVACY_NOTICE_VERSION,
-                method=consent_method,
-                recorded_by=created_by if provenance != Provenance.SELF else None,
-            )
+            _privacy_consent(worker, new, provenance=provenance, created_by=created_by).save()
     except IntegrityError:
         # Someone else created the same person in the meantime: report it like any duplicate.
         check_not_duplicate(phone=phone, id_number=details.id_number)
         raise
     return worker
+
+
+def create_workers(
+    *,
+    new: Sequence[NewWorker],
+    provenance: str,
+    created_by: AbstractBaseUser,
+    batch_size: int = 500,
+) -> list[Worker]:
+    """Many workers and their consents in two bulk inserts, for a roster import: 5,000 take
+    seconds where create_worker's round trips per worker add up to a minute. The caller has
+    found no duplicates among them; one that slips in meanwhile raises IntegrityError (inside
+    the caller's transaction, so nothing is half-created)."""
+    workers = [_unsaved_worker(one, provenance=provenance, created_by=created_by) for one in new]
+    Worker.objects.bulk_create(workers, batch_size=batch_size)
+    Consent.objects.bulk_create(
+        (
+            _privacy_consent(worker, one, provenance=provenance, created_by=created_by)
+            for worker, one in zip(workers, new, strict=True)
+        ),
+        batch_size=batch_size,
+    )
+    return workers
+
+
+def _unsaved_worker(
+    new: NewWorker,
+    *,
+    provenance: str,
+    created_by: AbstractBaseUser | None,
+    user: AbstractBaseUser | None = None,
+) -> Worker:
+    worker = Worker(
+        name=new.details.name.strip(),
+        phone=normalise_mobile(new.details.phone),
+        hukou_region=new.details.hukou_region,
+        education=new.education,
+        employment_status=new.employment_status,
+        provenance=provenance,
+        created_by=created_by,
+        user=user,
+    )
+    if new.details.id_number:
+        apply_id_number(worker, new.details.id_number)
+    return worker
+
+
+def _privacy_consent(
+    worker: Worker, new: NewWorker, *, provenance: str, created_by: AbstractBaseUser | None
+) -> Consent:
+    return Consent(
+        worker=worker,
+        kind=ConsentKind.PRIVACY_NOTICE,
+        text_version=PRIVACY_NOTICE_VERSION,
+        method=new.consent_method,
+        # A worker signing up themselves records their own consent.
+        recorded_by=created_by if provenance != Provenance.SELF else None,
+    )
 
 
 def reveal_id_number(*, worker: Worker, actor: AbstractBaseUser, reason: str) -> str:
