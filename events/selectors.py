@@ -420,6 +420,19 @@ def registration_for_token(*, token: str) -> Registration | None:
         return None
 
 
+def registration_for_code(*, event_id: int, code: str) -> Registration | None:
+    """The registration a ticket code names: the QR's 26 characters (of whatever event: the
+    caller tells a ticket for another event apart) or the 10 under it (this event's only; more
+    than one match counts as none). Dashes, spaces and case are ignored."""
+    code = tickets.normalise_code(code)
+    if len(code) == tickets.TOKEN_LENGTH:
+        return registration_for_token(token=code)
+    if len(code) == tickets.MANUAL_CODE_LENGTH:
+        matches = registrations_for_manual_code(event_id=event_id, code=code)
+        return matches[0] if len(matches) == 1 else None
+    return None
+
+
 def registrations_for_manual_code(*, event_id: int, code: str) -> list[Registration]:
     """Registrations of this event whose token starts with the 10-character manual code.
 
@@ -485,9 +498,7 @@ def live_counters(*, event_id: int, session_id: int | None) -> Counters:
     registered = Event.objects.values_list("seats_taken", flat=True).get(pk=event_id)
     if session_id is None:
         return Counters(checked_in=0, registered=registered, walk_ins=0, not_arrived=registered)
-    totals = CheckIn.objects.filter(
-        session_id=session_id, direction=Direction.IN, undone_at__isnull=True
-    ).aggregate(
+    totals = CheckIn.objects.filter(LIVE_SIGN_IN, session_id=session_id).aggregate(
         people=Count("pk"),
         confirmed=Count("pk", filter=Q(registration__status=RegistrationStatus.CONFIRMED)),
         walk_ins=Count("pk", filter=Q(registration__channel=RegistrationChannel.WALK_IN)),
@@ -716,10 +727,7 @@ def search_registrations(*, event_id: int, query: str) -> list[Registration]:
 def checked_in_ids(*, session_id: int, registration_ids: list[int]) -> set[int]:
     return set(
         CheckIn.objects.filter(
-            session_id=session_id,
-            direction=Direction.IN,
-            undone_at__isnull=True,
-            registration_id__in=registration_ids,
+            LIVE_SIGN_IN, session_id=session_id, registration_id__in=registration_ids
         ).values_list("registration_id", flat=True)
     )
 

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import F, OuterRef, Q, Subquery
@@ -49,9 +49,9 @@ from events.models import (
     ScanResult,
     Session,
 )
+from events.reports.services import refresh_summary_on_commit
 from events.selectors import waitlist_position
 from trainees import id_numbers
-from trainees.id_numbers import age_on
 from trainees.models import (
     ConsentMethod,
     OutboundMessage,
@@ -67,6 +67,9 @@ from trainees.services.identity import DuplicateWorker, WorkerDetails, create_wo
 from trainees.services.messaging import deliver_on_commit, queue_sms
 
 REMINDER_WINDOW = (datetime.timedelta(hours=24), datetime.timedelta(hours=48))
+# The messages that tell a worker their place; _PLACE_REGISTRATION writes them too.
+CONFIRM_SMS_KIND = "reg-confirm"
+WAITLIST_SMS_KIND = "reg-waitlist"
 
 
 class RegistrationOutcome(enum.StrEnum):
@@ -137,7 +140,7 @@ def check_eligibility(*, event: Event, worker: Worker) -> None:
                 ),
                 code="age_unknown",
             )
-        age = age_on(worker.birth_date, timezone.localdate(event.starts_at))
+        age = id_numbers.age_on(worker.birth_date, timezone.localdate(event.starts_at))
         too_young = event.min_age is not None and age < event.min_age
         too_old = event.max_age is not None and age > event.max_age
         if too_young or too_old:
@@ -249,6 +252,8 @@ def _prepared_cursor(db: BaseDatabaseWrapper) -> CursorWrapper:
     it once per connection: planning our statements cost more than running them. Django's own
     cursors bind on the client and never prepare."""
     db.ensure_connection()
+    # Bare, not db.cursor(): the connection's factory binds on the client. Its adapters already
+    # load timestamptz in db.timezone (create_cursor re-registers only after that changes).
     cursor = psycopg.Cursor(db.connection)
     return _LoggedAsWritten(cursor, db) if db.queries_logged else db.make_cursor(cursor)
 
@@ -292,6 +297,12 @@ def _load(db: BaseDatabaseWrapper, layout: _Layout, row: tuple) -> tuple[list, t
         values, row = row[: len(names)], row[len(names) :]
         instances.append(model.from_db(db.alias, names, values) if values[0] is not None else None)
     return instances, row
+
+
+def _as_written(instance: models.Model, *, pk: int, db: BaseDatabaseWrapper) -> None:
+    """An instance made in Python for the row a statement wrote: saved, as save() leaves it."""
+    instance.pk = pk
+    instance._state.adding, instance._state.db = False, db.alias
 
 
 # Registering -------------------------------------------------------------------------------------
@@ -365,17 +376,14 @@ def _register(
         if not (outside_window and refused.code in WINDOW_REFUSALS):
             raise
     check_eligibility(event=event, worker=worker)
-    if one_statement and facts.existing_id is None and connection.vendor == "postgresql":
-        result = _register_in_one_statement(
-            event=event,
-            worker=worker,
-            channel=channel,
-            created_by=created_by,
-            now=now,
-            waiting=facts.waiting,
+    if (
+        one_statement
+        and facts.existing_id is None
+        and connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+    ):
+        return _register_in_one_statement(
+            event=event, worker=worker, channel=channel, created_by=created_by, now=now
         )
-        if result is not None:
-            return result
     existing = Registration.objects.get(pk=facts.existing_id) if facts.existing_id else None
     place = _Place(
         event=event,
@@ -394,16 +402,31 @@ def _register(
             except _Full:
                 pass
         return place.wait()
-    except IntegrityError:
-        # The same worker registered in another request at the same moment (the unique
-        # constraint on event and worker): ours is rolled back, seat included.
-        registration = Registration.objects.filter(event=event, worker=worker).first()
-        if registration is None:
-            raise
-        return _result(registration, RegistrationOutcome.ALREADY_REGISTERED)
+    except IntegrityError as refused:
+        return _registered_meanwhile(event=event, worker=worker, refused=refused)
     except _NothingToDo:
         registration = Registration.objects.get(pk=existing.pk)
         return _result(registration, RegistrationOutcome.ALREADY_REGISTERED)
+
+
+def _registered_meanwhile(
+    *, event: Event, worker: Worker, refused: IntegrityError
+) -> RegistrationResult:
+    """After the unique constraint on event and worker refused a registration (ours is rolled
+    back, seat included): the one the same worker made in another request at the same moment.
+    Raises `refused` again when there is none (something else refused it)."""
+    registration = Registration.objects.filter(event=event, worker=worker).first()
+    if registration is None:
+        raise refused
+    return _result(registration, RegistrationOutcome.ALREADY_REGISTERED)
+
+
+def _no_place_left(event: Event) -> RegistrationRefused:
+    return RegistrationRefused(
+        _("All %(count)s places are taken and this event has no waiting list.")
+        % {"count": event.capacity},
+        code="full",
+    )
 
 
 @dataclass(frozen=True)
@@ -412,17 +435,16 @@ class _RegistrationFacts:
     worker: Worker
     existing_id: int | None
     existing_status: str | None
-    waiting: int  # people on the waiting list when the event is full, else 0
 
 
 def _registration_facts(
     *, event_id: int, worker_id: int | None = None, user_id: int | None = None
 ) -> _RegistrationFacts:
     """The event, the worker (given, or the account's) and their registration for the event, if
-    any, as the rules need them. On PostgreSQL one prepared statement, which also counts the
-    waiting list of a full event (for the waiting-list message); elsewhere the ORM in two
+    any, as the rules need them. On PostgreSQL one prepared statement; elsewhere the ORM in two
     queries. Raises Worker.DoesNotExist."""
-    if connection.vendor != "postgresql":
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
         worker = Worker.objects.select_related("hukou_region").get(
             **({"pk": worker_id} if user_id is None else {"user_id": user_id})
         )
@@ -441,18 +463,11 @@ def _registration_facts(
             worker=worker,
             existing_id=event.existing_id if event else None,
             existing_status=event.existing_status if event else None,
-            waiting=0,
         )
-    db = connections[DEFAULT_DB_ALIAS]
     with _prepared_cursor(db) as cursor:
         cursor.execute(
             _REGISTRATION_FACTS_BY_WORKER if user_id is None else _REGISTRATION_FACTS_BY_ACCOUNT,
-            {
-                "event": event_id,
-                "worker": worker_id,
-                "user": user_id,
-                "waitlisted": RegistrationStatus.WAITLISTED,
-            },
+            {"event": event_id, "worker": worker_id, "user": user_id},
         )
         row = cursor.fetchone()
     if row is None:
@@ -461,13 +476,9 @@ def _registration_facts(
     if event is not None:
         event.eligible_region = eligible_region
     worker.hukou_region = hukou_region
-    existing_id, existing_status, waiting = row
+    existing_id, existing_status = row
     return _RegistrationFacts(
-        event=event,
-        worker=worker,
-        existing_id=existing_id,
-        existing_status=existing_status,
-        waiting=waiting,
+        event=event, worker=worker, existing_id=existing_id, existing_status=existing_status
     )
 
 
@@ -504,14 +515,9 @@ _FACTS = _layout(
 
 
 def _registration_facts_sql(worker: str) -> str:
-    # A full event counts its waiting list for the message to a newcomer: the number they will
-    # be. Identifiers come from the models; every value is a parameter.
+    # Identifiers come from the models; every value is a parameter.
     return f"""
-        SELECT {_select_list(_FACTS, "e", "eligible", "w", "hukou")}, mine.id, mine.status,
-            CASE WHEN e.seats_taken >= e.capacity THEN (
-                SELECT count(*) FROM events_registration
-                WHERE event_id = e.id AND status = %(waitlisted)s
-            ) ELSE 0 END
+        SELECT {_select_list(_FACTS, "e", "eligible", "w", "hukou")}, mine.id, mine.status
         FROM trainees_worker w
         LEFT JOIN trainees_region hukou ON hukou.id = w.hukou_region_id
         LEFT JOIN events_event e ON e.id = %(event)s
@@ -532,8 +538,7 @@ def _register_in_one_statement(
     channel: str,
     created_by: AbstractBaseUser | None,
     now: datetime.datetime,
-    waiting: int,
-) -> RegistrationResult | None:
+) -> RegistrationResult:
     """A new registration on PostgreSQL in one prepared statement: take a seat if one is free,
     else join the waiting list (or nothing, without one), and queue the message, all or
     nothing. The general path needs up to ten round trips for it and held the event row
@@ -545,14 +550,16 @@ def _register_in_one_statement(
     is filled below), or it waits for this commit and then promotes from a waiting list that
     includes this registration.
 
-    Raises RegistrationRefused when the event is full and has no waiting list. None when the
-    same worker registered at the same moment in another request: the general path then
-    answers with that registration."""
+    Raises RegistrationRefused when the event is full and has no waiting list. When the same
+    worker registered at the same moment in another request, answers with that registration."""
     created = timezone.now()  # auto_now_add, as Model.save would set it
     registration = Registration(
         event=event, worker=worker, channel=channel, created_by=created_by, created_at=created
     )
     registration.ticket_hash = tickets.ticket_hash_for(tickets.ticket_token(registration))
+    confirm_key, confirm_key_end = _around_slot(_dedupe_key(CONFIRM_SMS_KIND, _SLOT, now))
+    wait_key, wait_key_end = _around_slot(_dedupe_key(WAITLIST_SMS_KIND, _SLOT, now))
+    wait_body, wait_body_end = _around_slot(_waitlist_text(registration, position=_SLOT))
     params = {
         "event": event.pk,
         "worker": worker.pk,
@@ -565,9 +572,15 @@ def _register_in_one_statement(
         "confirmed": RegistrationStatus.CONFIRMED,
         "waitlisted": RegistrationStatus.WAITLISTED,
         "phone": worker.phone,
+        "confirm_kind": CONFIRM_SMS_KIND,
         "confirm_body": _confirmation_text(registration),
-        "wait_body": _waitlist_text(registration, position=waiting + 1),
-        "stamp": _stamp(now),
+        "confirm_key": confirm_key,
+        "confirm_key_end": confirm_key_end,
+        "wait_kind": WAITLIST_SMS_KIND,
+        "wait_body": wait_body,
+        "wait_body_end": wait_body_end,
+        "wait_key": wait_key,
+        "wait_key_end": wait_key_end,
         "pending": OutboundMessage.Status.PENDING,
     }
     db = connections[DEFAULT_DB_ALIAS]
@@ -575,18 +588,14 @@ def _register_in_one_statement(
         with _one_statement(db), _prepared_cursor(db) as cursor:
             cursor.execute(_PLACE_REGISTRATION, params)
             row = cursor.fetchone()
-    except IntegrityError:
-        return None
+    except IntegrityError as refused:
+        return _registered_meanwhile(event=event, worker=worker, refused=refused)
     if row is None:
-        raise RegistrationRefused(
-            _("All %(count)s places are taken and this event has no waiting list.")
-            % {"count": event.capacity},
-            code="full",
-        )
-    registration.pk, status, message_id, seat_freed = row
+        raise _no_place_left(event)
+    registration_id, status, message_id, seat_freed, position = row
     for name, value in _status_fields(status, now).items():
         setattr(registration, name, value)
-    registration._state.adding, registration._state.db = False, db.alias
+    _as_written(registration, pk=registration_id, db=db)
     deliver_on_commit(message_id=message_id)
     if status == RegistrationStatus.CONFIRMED:
         return _result(registration, RegistrationOutcome.CONFIRMED, position=None)
@@ -595,17 +604,24 @@ def _register_in_one_statement(
         registration.refresh_from_db(fields=["status", "confirmed_at"])
         if registration.status == RegistrationStatus.CONFIRMED:
             return _result(registration, RegistrationOutcome.CONFIRMED, position=None)
-    return _result(registration, RegistrationOutcome.WAITLISTED, position=waiting + 1)
+        position = None  # the freed seats went to people ahead: counted again
+    return _result(registration, RegistrationOutcome.WAITLISTED, position=position)
 
 
-# The messages' kinds and dedupe keys as _sms writes them (kind:registration:stamp).
+# The messages as _sms writes them: kinds, texts and dedupe keys come from Python, split around
+# the value only the statement knows (_around_slot). A newcomer's place is counted once the seat
+# is lost, as waitlist_position counts it (every row this statement sees has a lower id).
 _PLACE_REGISTRATION = """
     WITH seat AS (
         UPDATE events_event SET seats_taken = seats_taken + 1
         WHERE id = %(event)s AND (capacity IS NULL OR seats_taken < capacity)
         RETURNING id
     ), queue AS (
-        SELECT seats_taken < capacity AS seat_freed FROM events_event
+        SELECT seats_taken < capacity AS seat_freed, (
+            SELECT count(*) + 1 FROM events_registration
+            WHERE event_id = %(event)s AND status = %(waitlisted)s AND waitlisted_at <= %(now)s
+        ) AS position
+        FROM events_event
         WHERE id = %(event)s AND NOT EXISTS (SELECT FROM seat)
         FOR KEY SHARE
     ), outcome AS (
@@ -625,16 +641,17 @@ _PLACE_REGISTRATION = """
     ), message AS (
         INSERT INTO trainees_outboundmessage (phone, kind, body, dedupe_key, status, attempts,
             last_error, created_at)
-        SELECT %(phone)s, sms.kind, sms.body,
-            sms.kind || ':' || registration.id || ':' || %(stamp)s, %(pending)s, 0, '',
-            %(created)s
-        FROM registration JOIN (VALUES
-            (%(confirmed)s, 'reg-confirm', %(confirm_body)s),
-            (%(waitlisted)s, 'reg-waitlist', %(wait_body)s)
-        ) AS sms (status, kind, body) ON sms.status = registration.status
+        SELECT %(phone)s, sms.kind, concat(sms.body, queue.position, sms.body_end),
+            concat(sms.key, registration.id, sms.key_end), %(pending)s, 0, '', %(created)s
+        FROM registration LEFT JOIN queue ON true JOIN (VALUES
+            (%(confirmed)s, %(confirm_kind)s, %(confirm_body)s, '', %(confirm_key)s,
+                %(confirm_key_end)s),
+            (%(waitlisted)s, %(wait_kind)s, %(wait_body)s, %(wait_body_end)s, %(wait_key)s,
+                %(wait_key_end)s)
+        ) AS sms (status, kind, body, body_end, key, key_end) ON sms.status = registration.status
         RETURNING id
     )
-    SELECT registration.id, registration.status, message.id, queue.seat_freed
+    SELECT registration.id, registration.status, message.id, queue.seat_freed, queue.position
     FROM registration CROSS JOIN message LEFT JOIN queue ON true
 """
 
@@ -681,7 +698,7 @@ class _Place:
             registration = self._write(RegistrationStatus.CONFIRMED)
             _sms(
                 registration,
-                kind="reg-confirm",
+                kind=CONFIRM_SMS_KIND,
                 body=_confirmation_text(registration),
                 now=self.now,
             )
@@ -694,11 +711,7 @@ class _Place:
             if not self.event.waiting_list_enabled:
                 _lock_event(self.event.pk)
                 if not _take_seat(self.event.pk):
-                    raise RegistrationRefused(
-                        _("All %(count)s places are taken and this event has no waiting list.")
-                        % {"count": self.event.capacity},
-                        code="full",
-                    )
+                    raise _no_place_left(self.event)
                 registration = self._write(RegistrationStatus.CONFIRMED)
                 _notify_place(registration, now=self.now)
                 return _result(registration, RegistrationOutcome.CONFIRMED, position=None)
@@ -706,7 +719,7 @@ class _Place:
             position = waitlist_position(registration=registration)
             message = _sms(
                 registration,
-                kind="reg-waitlist",
+                kind=WAITLIST_SMS_KIND,
                 body=_waitlist_text(registration, position=position),
                 now=self.now,
             )
@@ -834,13 +847,24 @@ def _sms(
         phone=registration.worker.phone,
         kind=kind,
         body=body,
-        dedupe_key=f"{kind}:{registration.pk}:{_stamp(now)}",
+        dedupe_key=_dedupe_key(kind, registration.pk, now),
     )
 
 
-def _stamp(now: datetime.datetime) -> int:
+def _dedupe_key(kind: str, registration_id: int | str, now: datetime.datetime) -> str:
     # One message per state change: the microsecond of the change tells two apart.
-    return int(now.timestamp() * 1_000_000)
+    return f"{kind}:{registration_id}:{int(now.timestamp() * 1_000_000)}"
+
+
+# Stands for a value that only a statement knows (a new row's id, a place in the waiting list)
+# in a text made in Python; PostgreSQL text cannot hold NUL, so no title or name contains it.
+_SLOT = "\x00"
+
+
+def _around_slot(text: str) -> tuple[str, str]:
+    """The text before and after its one _SLOT, for the statement to join around the value."""
+    before, after = text.split(_SLOT)
+    return before, after
 
 
 def _facts(registration: Registration) -> dict[str, str]:
@@ -855,9 +879,9 @@ def _facts(registration: Registration) -> dict[str, str]:
 
 def _notify_place(registration: Registration, *, now: datetime.datetime) -> None:
     if registration.status == RegistrationStatus.CONFIRMED:
-        _sms(registration, kind="reg-confirm", body=_confirmation_text(registration), now=now)
+        _sms(registration, kind=CONFIRM_SMS_KIND, body=_confirmation_text(registration), now=now)
     else:
-        _sms(registration, kind="reg-waitlist", body=_waitlist_text(registration), now=now)
+        _sms(registration, kind=WAITLIST_SMS_KIND, body=_waitlist_text(registration), now=now)
 
 
 def _confirmation_text(registration: Registration) -> str:
@@ -868,7 +892,7 @@ def _confirmation_text(registration: Registration) -> str:
         ) % _facts(registration)
 
 
-def _waitlist_text(registration: Registration, *, position: int | None = None) -> str:
+def _waitlist_text(registration: Registration, *, position: int | str | None = None) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         return _(
             "Spring Breeze Action: %(event)s is full. You are number %(position)s on the waiting "
@@ -984,8 +1008,6 @@ def register_workers(
 # one gets the first answer again, looked up only then, so a new scan never reads before writing.
 
 UNDO_WINDOW = datetime.timedelta(minutes=15)
-TOKEN_LENGTH = 26
-MANUAL_CODE_LENGTH = 10
 NONCE_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 DEVICE_TOKEN_BYTES = 20  # 160 bits, 32 characters of upper-case base32: a v2 QR code
 DEVICE_TOUCH_INTERVAL = datetime.timedelta(minutes=1)
@@ -1084,11 +1106,6 @@ def scan_message(outcome: ScanOutcome) -> str:
     return str(ScanResult(result).label)
 
 
-def normalise_code(code: str) -> str:
-    """Upper case without spaces and dashes: '7q4m-2x9k-jh' -> '7Q4M2X9KJH'."""
-    return re.sub(r"[\s-]", "", code or "").upper()
-
-
 def _check_nonce(nonce: str) -> None:
     if not isinstance(nonce, str) or not NONCE_PATTERN.match(nonce):
         raise BadScan(
@@ -1124,19 +1141,12 @@ def _find_registration(
         if registration.event_id != event_id:
             return registration, ScanResult.NOT_REGISTERED
         return registration, None
-    code = normalise_code(code)
-    if len(code) == TOKEN_LENGTH:
-        registration = selectors.registration_for_token(token=code)
-        if registration is None:
-            return None, ScanResult.UNKNOWN_CODE
-        if registration.event_id != event_id:
-            return registration, ScanResult.NOT_REGISTERED
-        return registration, None
-    if len(code) == MANUAL_CODE_LENGTH:
-        matches = selectors.registrations_for_manual_code(event_id=event_id, code=code)
-        if len(matches) == 1:
-            return matches[0], None
-    return None, ScanResult.UNKNOWN_CODE
+    registration = selectors.registration_for_code(event_id=event_id, code=code)
+    if registration is None:
+        return None, ScanResult.UNKNOWN_CODE
+    if registration.event_id != event_id:
+        return registration, ScanResult.NOT_REGISTERED
+    return registration, None
 
 
 def check_in(
@@ -1176,12 +1186,12 @@ def check_in(
         if direction == Direction.IN
         else (ScanResult.CHECKED_OUT, ScanResult.ALREADY_CHECKED_OUT)
     )
-    token = normalise_code(code)
+    token = tickets.normalise_code(code)
     if (
         session is not None
         and registration_id is None
-        and len(token) == TOKEN_LENGTH
-        and connection.vendor == "postgresql"
+        and len(token) == tickets.TOKEN_LENGTH
+        and connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
     ):
         outcome = _check_in_by_token(
             token=token,
@@ -1213,7 +1223,7 @@ def check_in(
         result = ScanResult.WRONG_SESSION
     checkin = None
     for _attempt in range(3):
-        log = ScanLog(
+        log = _scan_log(
             event_id=event_id,
             session=session,
             # A ticket of another event is logged without it: this event's log lists its own.
@@ -1222,8 +1232,8 @@ def check_in(
             gate=gate,
             device=device,
             user=user,
-            client_nonce=nonce,
-            scanned_at=at,
+            nonce=nonce,
+            at=at,
         )
         try:
             # No savepoint around the check-in: a refused INSERT rolls the whole attempt back.
@@ -1265,6 +1275,33 @@ def check_in(
         session=session,
         checkin=checkin,
         detail=detail,
+    )
+
+
+def _scan_log(
+    *,
+    event_id: int,
+    session: Session | None,
+    registration: Registration | None,
+    direction: str,
+    gate: str,
+    device: ScannerDevice | None,
+    user: AbstractBaseUser | None,
+    nonce: str,
+    at: datetime.datetime,
+) -> ScanLog:
+    """A scan's log row as both paths of check_in make it; the caller adds the result and the
+    check-in, and saving it (or _as_written) the id and received_at."""
+    return ScanLog(
+        event_id=event_id,
+        session=session,
+        registration=registration,
+        direction=direction,
+        gate=gate,
+        device=device,
+        user=user,
+        client_nonce=nonce,
+        scanned_at=at,
     )
 
 
@@ -1320,25 +1357,22 @@ def _check_in_by_token(
     (log_id, result), row = row[:2], row[2:]
     (checkin, registration, worker), _rest = _load(db, _SIGNED, row)
     registration.worker = worker
-    log = {
-        "id": log_id,
-        "event_id": event_id,
-        "session_id": session.pk,
-        "registration_id": registration.pk,
-        "checkin_id": checkin.pk,
-        "direction": direction,
-        "result": result,
-        "gate": gate,
-        "device_id": params["device"],
-        "user_id": params["user"],
-        "client_nonce": nonce,
-        "scanned_at": at,
-        "received_at": params["received"],
-    }
-    names = [field.attname for field in ScanLog._meta.concrete_fields]
+    log = _scan_log(
+        event_id=event_id,
+        session=session,
+        registration=registration,
+        direction=direction,
+        gate=gate,
+        device=device,
+        user=user,
+        nonce=nonce,
+        at=at,
+    )
+    log.result, log.checkin, log.received_at = result, checkin, params["received"]
+    _as_written(log, pk=log_id, db=db)
     return ScanOutcome(
         result=result,
-        scan=ScanLog.from_db(db.alias, names, [log[name] for name in names]),
+        scan=log,
         registration=registration,
         session=session,
         checkin=checkin,
@@ -1565,7 +1599,7 @@ def excuse_absence(
         session=session,
         defaults={"reason": reason[:200], "recorded_by": by},
     )
-    _recount(event_id=registration.event_id)
+    refresh_summary_on_commit(event_id=registration.event_id)  # completion changes
     return excusal
 
 
@@ -1574,15 +1608,10 @@ def withdraw_excusal(*, registration_id: int, session_id: int) -> bool:
         registration_id=registration_id, session_id=session_id
     ).delete()
     if deleted:
-        _recount(event_id=Session.objects.values_list("event_id", flat=True).get(pk=session_id))
+        refresh_summary_on_commit(
+            event_id=Session.objects.values_list("event_id", flat=True).get(pk=session_id)
+        )
     return bool(deleted)
-
-
-def _recount(*, event_id: int) -> None:
-    """An excusal changes a class's completion: its statistics summary is counted again."""
-    from events.reports.services import refresh_summary_on_commit  # it imports this module
-
-    refresh_summary_on_commit(event_id=event_id)
 
 
 def create_scanner_device(

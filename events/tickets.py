@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import io
+import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -32,6 +33,8 @@ SCREEN_MODULE_PX = 10  # the saved ticket image: at least 8 px per module on a p
 INLINE_MODULE_PX = 8  # the code on the page, shown at 264 CSS px (site.css .ticket-qr)
 PDF_DPI = 300
 A6_MM = (105, 148)
+TOKEN_LENGTH = 26  # 128 bits in base32 without padding
+MANUAL_CODE_LENGTH = 10
 
 
 def ticket_token(registration: Registration) -> str:
@@ -53,8 +56,13 @@ def ticket_hash_for(token: str) -> str:
 
 def manual_code(token: str) -> str:
     """The first 10 characters in groups, for typing in when a code does not scan: 7Q4M-2X9K-JH."""
-    head = token[:10]
+    head = token[:MANUAL_CODE_LENGTH]
     return f"{head[:4]}-{head[4:8]}-{head[8:]}"
+
+
+def normalise_code(code: str) -> str:
+    """Upper case without spaces and dashes: '7q4m-2x9k-jh' -> '7Q4M2X9KJH'."""
+    return re.sub(r"[\s-]", "", code or "").upper()
 
 
 def qr_image(token: str, error_correction: str = "M", *, module_px: int = SCREEN_MODULE_PX):

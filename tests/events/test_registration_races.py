@@ -6,25 +6,21 @@ PostgreSQL allows 100 connections here (shared with other test runs), so the 200
 made by 40 threads released at once, five attempts each.
 """
 
-import itertools
 import threading
 import time
 from collections import Counter
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from events import services
 from events.models import Event, Registration, RegistrationStatus
 from events.selectors import waitlist_position
 from tests.factories import make_worker, open_event
-from tests.support.races import run_together
+from tests.support.races import accounts, run_together
 from trainees.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-User = get_user_model()
 
 
 def register_task(event, worker):
@@ -125,19 +121,6 @@ def test_a_cancelled_registration_reactivated_twice_at_once_takes_one_seat():
 # Self-registration: on PostgreSQL one statement (events.services.register_self) ------------------
 
 
-_usernames = itertools.count(1)
-
-
-def accounts(count: int) -> list:
-    """Accounts with a worker profile each, as sign-in leaves them."""
-    users = User.objects.bulk_create(
-        [User(username=f"race-{next(_usernames)}") for _ in range(count)]
-    )
-    for user in users:
-        make_worker(user=user)
-    return users
-
-
 def register_self_task(event, user):
     return lambda: services.register_self(event_id=event.pk, user=user)
 
@@ -190,25 +173,30 @@ def test_a_seat_freed_while_someone_joins_the_waiting_list_goes_to_them():
     joined = next(result for result in results if result is not None)
     assert joined.outcome == "confirmed"
     assert Registration.objects.get(pk=joined.registration.pk).status == "confirmed"
+    assert Registration.objects.get(pk=seat.pk).status == "cancelled"
     assert Event.objects.get(pk=event.pk).seats_taken == 1
 
 
 def wait_for_a_lock_waiter(seconds: float = 5) -> None:
-    """Until another connection waits for a row lock (PostgreSQL), or a moment (SQLite, where
-    the other writer waits for the database)."""
+    """Until another connection waits for a lock this one holds (PostgreSQL), or a moment
+    (SQLite, where the other writer waits for the database and nothing shows it). On
+    PostgreSQL, fails when nobody waits in time: the race under test did not happen."""
     if connection.vendor != "postgresql":
         time.sleep(0.5)
         return
     deadline = time.monotonic() + seconds
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
+            # A row lock is waited for on the holder's transaction id, whose pg_locks row has no
+            # database: pg_blocking_pids names the holder instead.
             cursor.execute(
-                "SELECT count(*) FROM pg_locks WHERE NOT granted AND database = "
-                "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                "SELECT count(*) FROM pg_locks "
+                "WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
             )
             if cursor.fetchone()[0]:
                 return
             time.sleep(0.02)
+    raise AssertionError(f"no connection waited for this one's locks within {seconds} s")
 
 
 def test_cancellations_while_people_join_leave_no_seat_free_for_a_waiting_person():

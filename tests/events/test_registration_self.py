@@ -4,6 +4,7 @@ on SQLite it takes the general path. These tests run on both databases, so both 
 answers below; the races are in test_registration_races."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -14,7 +15,8 @@ from events import services, tickets
 from events.models import Registration, RegistrationChannel, RegistrationStatus
 from events.selectors import waitlist_position
 from events.services import RegistrationOutcome, RegistrationRefused
-from tests.factories import make_worker, open_event, village
+from tests.factories import open_event, village
+from tests.support.races import accounts
 from trainees.models import OutboundMessage, Worker
 
 pytestmark = pytest.mark.django_db
@@ -22,16 +24,10 @@ pytestmark = pytest.mark.django_db
 ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
-def account(django_user_model, **worker):
-    user = django_user_model.objects.create_user(username=f"w{django_user_model.objects.count()}")
-    make_worker(user=user, **worker)
-    return user
-
-
-def test_seats_then_the_waiting_list_with_the_messages_that_say_so(django_user_model):
+def test_seats_then_the_waiting_list_with_the_messages_that_say_so():
     event = open_event(capacity=2)
     now = timezone.now()
-    users = [account(django_user_model) for _ in range(4)]
+    users = accounts(4)
 
     results = [services.register_self(event_id=event.pk, user=user, now=now) for user in users]
 
@@ -64,18 +60,69 @@ def test_seats_then_the_waiting_list_with_the_messages_that_say_so(django_user_m
     assert OutboundMessage.objects.count() == 4
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_on_postgresql_a_registration_is_one_read_and_one_write(django_user_model):
-    """In autocommit, as in a request."""
-    event = open_event(capacity=1)
-    first, second = account(django_user_model), account(django_user_model)
+def test_joining_the_waiting_list_after_others_gives_the_place_in_line():
+    """The place in the answer and in the message is counted when the registration is written,
+    whichever path wrote those ahead (here a coordinator's and the worker's own)."""
+    event = open_event(capacity=1, title="叉车司机培训班")
+    seated, first, second, third = accounts(4)
+    services.register_self(event_id=event.pk, user=seated)
+    services.register(
+        event_id=event.pk, worker_id=first.worker.pk, channel=RegistrationChannel.COORDINATOR
+    )
+    services.register_self(event_id=event.pk, user=second)
 
-    for user in (first, second):  # a seat, then the waiting list
+    result = services.register_self(event_id=event.pk, user=third)
+
+    assert (result.outcome, result.waitlist_position) == (RegistrationOutcome.WAITLISTED, 3)
+    assert waitlist_position(registration=result.registration) == 3
+    message = OutboundMessage.objects.get(phone=third.worker.phone)
+    assert message.kind == services.WAITLIST_SMS_KIND
+    assert "叉车司机培训班" in message.body
+    assert re.findall(r"\d+", message.body) == ["3"]
+
+
+def test_a_seat_lost_after_the_rules_were_read_puts_the_worker_behind_those_who_joined(
+    monkeypatch,
+):
+    """Between reading the event (a seat free) and writing, someone takes the last seat and
+    someone else joins the waiting list, as in a burst: the worker is second in line, and told
+    so."""
+    event = open_event(capacity=1, title="叉车司机培训班")
+    late, quick, waiting = accounts(3)
+    read = services._registration_facts
+
+    def read_then_others_register(**kwargs):
+        monkeypatch.setattr(services, "_registration_facts", read)
+        facts = read(**kwargs)
+        for user in (quick, waiting):
+            services.register_self(event_id=event.pk, user=user)
+        return facts
+
+    monkeypatch.setattr(services, "_registration_facts", read_then_others_register)
+    result = services.register_self(event_id=event.pk, user=late)
+
+    assert (result.outcome, result.waitlist_position) == (RegistrationOutcome.WAITLISTED, 2)
+    message = OutboundMessage.objects.get(phone=late.worker.phone)
+    assert (message.kind, re.findall(r"\d+", message.body)) == (services.WAITLIST_SMS_KIND, ["2"])
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_registration_is_one_read_and_one_write_on_postgresql():
+    """In autocommit, as in a request. On SQLite the general path runs: the same two reads,
+    then BEGIN, the writes (for the waiting list also its count and the event lock), COMMIT."""
+    event = open_event(capacity=1)
+    seat, waiting = accounts(2)
+
+    for user, general_path in ((seat, 7), (waiting, 9)):
         with CaptureQueriesContext(connection) as queries:
             services.register_self(event_id=event.pk, user=user)
+        sql = [query["sql"] for query in queries]
         if ON_POSTGRESQL:
-            assert len(queries) == 2
-            assert "INSERT INTO events_registration" in queries[1]["sql"]
+            assert len(sql) == 2
+            assert "INSERT INTO events_registration" in sql[1]
+        else:
+            assert len(sql) == general_path
+            assert (sql[2], sql[-1]) == ("BEGIN IMMEDIATE", "COMMIT")
 
 
 def test_an_account_without_a_worker_profile_is_refused(django_user_model):
@@ -84,9 +131,9 @@ def test_an_account_without_a_worker_profile_is_refused(django_user_model):
         services.register_self(event_id=open_event().pk, user=user)
 
 
-def test_registering_oneself_twice_returns_the_first_registration(django_user_model):
+def test_registering_oneself_twice_returns_the_first_registration():
     event = open_event(capacity=2)
-    user = account(django_user_model)
+    (user,) = accounts(1)
 
     first = services.register_self(event_id=event.pk, user=user)
     second = services.register_self(event_id=event.pk, user=user)
@@ -98,12 +145,13 @@ def test_registering_oneself_twice_returns_the_first_registration(django_user_mo
     assert OutboundMessage.objects.count() == 1
 
 
-def test_a_full_event_without_waiting_list_refuses_and_writes_nothing(django_user_model):
+def test_a_full_event_without_waiting_list_refuses_and_writes_nothing():
     event = open_event(capacity=1, waiting_list_enabled=False)
-    services.register_self(event_id=event.pk, user=account(django_user_model))
+    first, second = accounts(2)
+    services.register_self(event_id=event.pk, user=first)
 
     with pytest.raises(RegistrationRefused) as refused:
-        services.register_self(event_id=event.pk, user=account(django_user_model))
+        services.register_self(event_id=event.pk, user=second)
 
     assert refused.value.code == "full"
     event.refresh_from_db()
@@ -111,11 +159,11 @@ def test_a_full_event_without_waiting_list_refuses_and_writes_nothing(django_use
     assert OutboundMessage.objects.count() == 1
 
 
-def test_the_rules_apply(django_user_model):
+def test_the_rules_apply():
     xingning = village("450102001000")
     event = open_event(eligible_region=xingning, max_age=40)
-    too_old = account(django_user_model, birth_date=datetime.date(1970, 1, 1), hukou=xingning)
-    elsewhere = account(django_user_model, birth_date=datetime.date(1995, 1, 1))
+    (too_old,) = accounts(1, birth_date=datetime.date(1970, 1, 1), hukou=xingning)
+    (elsewhere,) = accounts(1, birth_date=datetime.date(1995, 1, 1))
     closed = open_event(registration_closes_at=timezone.now() - datetime.timedelta(days=1))
 
     for user, on, code in (
@@ -129,9 +177,9 @@ def test_the_rules_apply(django_user_model):
     assert not Registration.objects.exists()
 
 
-def test_a_cancelled_registration_comes_back_through_the_seat_check(django_user_model):
+def test_a_cancelled_registration_comes_back_through_the_seat_check():
     event = open_event(capacity=1)
-    user = account(django_user_model)
+    (user,) = accounts(1)
     first = services.register_self(event_id=event.pk, user=user).registration
     services.cancel_registration(registration_id=first.pk)
 

@@ -1,8 +1,26 @@
-"""Many requests at once: the race tests' one way of starting them together."""
+"""Many requests at once: the race tests' one way of starting them together, and the signed-in
+accounts that make self-registrations."""
 
+import itertools
 import threading
 
+from django.contrib.auth import get_user_model
 from django.db import connections
+
+from tests.factories import make_worker
+
+_usernames = itertools.count(1)
+
+
+def accounts(count: int, **worker) -> list:
+    """Accounts with a worker profile each (made with `worker`'s fields), as sign-in leaves them."""
+    user_model = get_user_model()
+    users = user_model.objects.bulk_create(
+        [user_model(username=f"account-{next(_usernames)}") for _ in range(count)]
+    )
+    for user in users:
+        make_worker(user=user, **worker)
+    return users
 
 
 def run_together(tasks, *, threads: int = 40) -> tuple[list, list[BaseException]]:
