@@ -60,7 +60,7 @@ from events.models import (
 from events.reports.services import refresh_summaries
 from events.services import RegistrationRefused, register
 from trainees.models import ConsentMethod, Coordinator, Provenance, Region, RegionLevel, Worker
-from trainees.services.identity import WorkerDetails, apply_id_number, create_worker
+from trainees.services.identity import NewWorker, WorkerDetails, create_worker, create_workers
 from trainees.services.regions import import_regions
 
 Log = Callable[[str], None]
@@ -753,23 +753,33 @@ LEAFLETS_REASON = "按宣传资料发放登记表统计"
 LIVESTREAM_REASON = "直播平台后台数据"
 
 
-def _history_worker(rng: random.Random, serial: int) -> Worker:
-    """A made-up job seeker for the past events: name, phone, ID number from a demo village."""
-    villages = [code for code, _name in DEMO_REGIONS if not code.endswith("000")]
-    village = villages[serial % len(villages)]
-    born = datetime.date(1966, 1, 1) + datetime.timedelta(days=rng.randrange(365 * 38))
-    body = f"{village[:6]}{born:%Y%m%d}{serial % 1000:03d}"
-    name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN_NAMES, rng.choice((1, 2))))
-    worker = Worker(
-        name=name,
-        phone=f"1390771{serial:04d}",
-        hukou_region=Region.objects.get(code=village) if serial % 5 else None,
-        education=rng.choice(["primary", "junior", "junior", "senior", "vocational", "college"]),
-        provenance=Provenance.ASSISTED,
-    )
-    apply_id_number(worker, body + ric.calc_check_digit(body + "0"))
-    worker.save()
-    return worker
+def _history_workers(
+    rng: random.Random, serials: range, *, regions: dict[str, Region], organiser
+) -> list[Worker]:
+    """Made-up job seekers for a past event: name, phone, ID number from a demo village, the
+    consent they signed at the desk."""
+    villages = sorted(code for code in regions if not code.endswith("000"))
+    new = []
+    for serial in serials:
+        village = villages[serial % len(villages)]
+        born = datetime.date(1966, 1, 1) + datetime.timedelta(days=rng.randrange(365 * 38))
+        body = f"{village[:6]}{born:%Y%m%d}{serial % 1000:03d}"
+        new.append(
+            NewWorker(
+                details=WorkerDetails(
+                    name=rng.choice(SURNAMES)
+                    + "".join(rng.sample(GIVEN_NAMES, rng.choice((1, 2)))),
+                    phone=f"1390771{serial:04d}",
+                    id_number=body + ric.calc_check_digit(body + "0"),
+                    hukou_region=regions[village] if serial % 5 else None,
+                ),
+                consent_method=ConsentMethod.SIGNED,
+                education=rng.choice(
+                    ["primary", "junior", "junior", "senior", "vocational", "college"]
+                ),
+            )
+        )
+    return create_workers(new=new, provenance=Provenance.ASSISTED, created_by=organiser)
 
 
 def seed_history(rng: random.Random, seeded: Seeded) -> None:
@@ -788,16 +798,20 @@ def seed_history(rng: random.Random, seeded: Seeded) -> None:
         )
     if CheckIn.objects.filter(session__event__in=past).exists():
         return
+    regions = Region.objects.in_bulk([code for code, _name in DEMO_REGIONS], field_name="code")
     serial = 1
     for event in past:
         sessions = list(event.sessions.order_by("starts_at"))
         people = 24 if event.is_training else rng.randrange(60, 120)
+        workers = _history_workers(
+            rng, range(serial, serial + people), regions=regions, organiser=organiser
+        )
         registrations = []
-        for index in range(people):
+        for index, worker in enumerate(workers):
             walk_in = not event.is_training and index % 9 == 0
             registration = Registration(
                 event=event,
-                worker=_history_worker(rng, serial),
+                worker=worker,
                 status=RegistrationStatus.CONFIRMED,
                 channel=RegistrationChannel.WALK_IN if walk_in else RegistrationChannel.SELF,
                 confirmed_at=event.starts_at - datetime.timedelta(days=3),
@@ -805,7 +819,7 @@ def seed_history(rng: random.Random, seeded: Seeded) -> None:
             registration.ticket_hash = tickets.ticket_hash_for(tickets.ticket_token(registration))
             registration.save()
             registrations.append(registration)
-            serial += 1
+        serial += people
         Event.objects.filter(pk=event.pk).update(seats_taken=people)
         for index, registration in enumerate(registrations):
             for number, session in enumerate(sessions):

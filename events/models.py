@@ -1167,6 +1167,11 @@ class ExportJob(models.Model):
             return 100
         return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
 
+    @property
+    def in_progress(self) -> bool:
+        """Still to come: the exports page keeps polling while any job is."""
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
 
 class StatisticsClient(models.Model):
     """Another system of the bureau reading the statistics API with a bearer token; it sees

@@ -10,17 +10,21 @@ def send_event_reminders_task() -> int:
     return queue_event_reminders(now=timezone.now())
 
 
-@shared_task
-def refresh_event_summaries_task() -> int:
-    """Recount the figures of events in play for the campaign overview; idempotent."""
-    from events.reports.services import refresh_active_summaries
+@shared_task(soft_time_limit=10 * 60, time_limit=12 * 60)
+def refresh_event_summaries_task(event_ids: list[int] | None = None) -> int:
+    """Recount the figures of these events (beat: of the events in play) for the campaign
+    overview; idempotent."""
+    from events.reports.services import refresh_active_summaries, refresh_summaries
 
-    return refresh_active_summaries(now=timezone.now())
+    if event_ids is None:
+        return refresh_active_summaries(now=timezone.now())
+    return refresh_summaries(event_ids=event_ids)
 
 
-@shared_task(acks_late=True, soft_time_limit=25 * 60, time_limit=30 * 60)
+@shared_task(soft_time_limit=25 * 60, time_limit=30 * 60)
 def run_export_task(job_id: int) -> bool:
-    """Write a queued export; a second delivery of the same job finds it claimed and stops."""
+    """Write a queued export; a second delivery of the same job finds it claimed and stops. A job
+    whose worker died is failed by the sweeper (the user can ask again), not redelivered."""
     from events.reports.services import run_export
 
     return run_export(job_id=job_id)
@@ -32,23 +36,3 @@ def sweep_exports_task() -> dict[str, int]:
     from events.reports.services import sweep_exports
 
     return sweep_exports(now=timezone.now())
-
-
-@shared_task(soft_time_limit=10 * 60, time_limit=12 * 60)
-def recount_overview_task(
-    campaign_id: int | None, date_from: str, date_to: str, county_code: str
-) -> int:
-    """The overview's "Recount now": every event in the filter and the coverage; idempotent."""
-    import datetime
-
-    from events.models import Campaign
-    from events.reports.selectors import OverviewFilters
-    from events.reports.services import recount_overview
-
-    filters = OverviewFilters(
-        campaign=Campaign.objects.filter(pk=campaign_id).first() if campaign_id else None,
-        date_from=datetime.date.fromisoformat(date_from) if date_from else None,
-        date_to=datetime.date.fromisoformat(date_to) if date_to else None,
-        county_code=county_code,
-    )
-    return recount_overview(filters=filters)

@@ -14,12 +14,14 @@ import logging
 import secrets
 import tempfile
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -46,7 +48,6 @@ from events.models import (
     SubsidyClaim,
 )
 from events.reports import selectors, sheets, writers
-from events.services import MANUAL_CODE_LENGTH, TOKEN_LENGTH, normalise_code
 from trainees.models import PersonalDataAccess
 from trainees.phones import normalise_mobile
 
@@ -114,25 +115,15 @@ def summaries_for_overview(
     return summaries
 
 
-def recount_overview(*, filters: selectors.OverviewFilters) -> int:
-    """Recount the filtered events' summaries and the village coverage now."""
-    cache.delete(selectors.coverage_cache_key(filters.county_code))
-    events = selectors.overview_events(filters=filters)
-    return refresh_summaries(event_ids=events.values_list("pk", flat=True))
-
-
 def queue_recount(*, filters: selectors.OverviewFilters) -> None:
-    """recount_overview by a Celery worker, once the request's transaction commits."""
-    from events.tasks import recount_overview_task
+    """ "Recount now": the village coverage is forgotten at once (counted again by the next
+    overview), and the filtered events are recounted by a Celery worker once this commits."""
+    from events.tasks import refresh_event_summaries_task
 
+    cache.delete(selectors.coverage_cache_key(filters.county_code))
+    event_ids = list(selectors.overview_events(filters=filters).values_list("pk", flat=True))
     transaction.on_commit(
-        lambda: recount_overview_task.delay(
-            filters.campaign.pk if filters.campaign else None,
-            filters.date_from.isoformat() if filters.date_from else "",
-            filters.date_to.isoformat() if filters.date_to else "",
-            filters.county_code,
-        ),
-        robust=True,
+        lambda: refresh_event_summaries_task.delay(event_ids=event_ids), robust=True
     )
 
 
@@ -156,18 +147,23 @@ def mark_employers_present(*, event_id: int, employer_ids: list[int], by: Abstra
         .exclude(status=BoothStatus.CANCELLED)
         .values_list("employer_id", flat=True)
     )
-    with transaction.atomic():
-        before = EmployerCheckIn.objects.filter(event_id=event_id).count()
-        EmployerCheckIn.objects.bulk_create(
-            [
-                EmployerCheckIn(event_id=event_id, employer_id=employer_id, recorded_by=by)
-                for employer_id in sorted(booked)
-            ],
-            ignore_conflicts=True,
+    present = set(
+        EmployerCheckIn.objects.filter(event_id=event_id, employer_id__in=booked).values_list(
+            "employer_id", flat=True
         )
-        added = EmployerCheckIn.objects.filter(event_id=event_id).count() - before
-        refresh_summary_on_commit(event_id=event_id)
-    return added
+    )
+    added = sorted(booked - present)
+    if added:
+        with transaction.atomic():
+            EmployerCheckIn.objects.bulk_create(
+                [
+                    EmployerCheckIn(event_id=event_id, employer_id=employer_id, recorded_by=by)
+                    for employer_id in added
+                ],
+                ignore_conflicts=True,  # a colleague marking the same employer at that moment
+            )
+            refresh_summary_on_commit(event_id=event_id)
+    return len(added)
 
 
 def unmark_employer_present(*, event_id: int, employer_id: int) -> bool:
@@ -175,7 +171,8 @@ def unmark_employer_present(*, event_id: int, employer_id: int) -> bool:
         deleted, _by_model = EmployerCheckIn.objects.filter(
             event_id=event_id, employer_id=employer_id
         ).delete()
-        refresh_summary_on_commit(event_id=event_id)
+        if deleted:
+            refresh_summary_on_commit(event_id=event_id)
     return bool(deleted)
 
 
@@ -224,14 +221,7 @@ def find_fair_registration(*, event_id: int, code: str) -> Registration:
             .first()
         )
     else:
-        normalised = normalise_code(raw)
-        if len(normalised) == TOKEN_LENGTH:
-            registration = event_selectors.registration_for_token(token=normalised)
-        elif len(normalised) == MANUAL_CODE_LENGTH:
-            matches = event_selectors.registrations_for_manual_code(
-                event_id=event_id, code=normalised
-            )
-            registration = matches[0] if len(matches) == 1 else None
+        registration = event_selectors.registration_for_code(event_id=event_id, code=raw)
     if registration is None or registration.event_id != event_id:
         raise ValidationError(
             {"code": _("Nobody registered for this fair has this code or number.")}
@@ -299,7 +289,8 @@ def withdraw_intention(*, event_id: int, intention_id: int) -> bool:
     """Delete an intention recorded by mistake."""
     with transaction.atomic():
         deleted, _by_model = Intention.objects.filter(pk=intention_id, event_id=event_id).delete()
-        refresh_summary_on_commit(event_id=event_id)
+        if deleted:
+            refresh_summary_on_commit(event_id=event_id)
     return bool(deleted)
 
 
@@ -415,7 +406,7 @@ def file_subsidy_claims(
             refused.append((row.registration, _("Already filed.")))
             continue
         if not row.eligible:
-            refused.append((row.registration, _("Not eligible: %s") % eligibility_gap(row)))
+            refused.append((row.registration, _("Not eligible: %s") % row.eligibility_gap))
             continue
         try:
             with transaction.atomic():
@@ -446,51 +437,26 @@ def file_subsidy_claims(
     return ClaimResult(filed=filed, refused=refused)
 
 
-def eligibility_gap(row: selectors.TraineeRow) -> str:
-    """Why a trainee is not (yet) eligible for the subsidy, in a few words."""
-    if not row.class_ended:
-        return _("the class has not ended")
-    if not row.completed:
-        return _("attendance below %(threshold)s%%") % {"threshold": row.threshold}
-    if not row.passed:
-        return _("assessment not passed")
-    if row.claimed_elsewhere:
-        return _("a subsidy was already filed this year")
-    return ""
-
-
 # Exports -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExportRequest:
-    """An export as the requester may have it: what they are allowed to see decides the columns,
-    and their language the sheet's."""
-
-    kind: str
-    file_format: str
-    event: Event
-    full_id_numbers: bool
-    special_groups: bool
-    language: str
 
 
 def export_request(
     *, kind: str, file_format: str, event: Event, user: AbstractBaseUser
-) -> ExportRequest:
+) -> sheets.ExportRequest:
     if file_format not in sheets.formats_for(event=event).get(kind, ()):
         raise ValidationError(_("This export is not available for this event in this format."))
-    return ExportRequest(
+    return sheets.ExportRequest(
         kind=kind,
         file_format=file_format,
         event=event,
         full_id_numbers=selectors.may_see_full_id_numbers(user=user),
         special_groups=selectors.may_see_special_groups(user=user),
         language=translation.get_language() or settings.LANGUAGE_CODE,
+        rows=sheets.estimate_rows(kind=kind, event=event),
     )
 
 
-def audit_export(*, request: ExportRequest, user: AbstractBaseUser, rows: int) -> None:
+def audit_export(*, request: sheets.ExportRequest, user: AbstractBaseUser, rows: int) -> None:
     """Every export leaves a PersonalDataAccess row: who, what, how many rows, whether full ID
     numbers were in it."""
     detail = f"{request.kind}.{request.file_format} · event {request.event.pk}"
@@ -501,12 +467,32 @@ def audit_export(*, request: ExportRequest, user: AbstractBaseUser, rows: int) -
     )
 
 
-def is_large(*, request: ExportRequest) -> bool:
-    rows = sheets.estimate_rows(kind=request.kind, event=request.event)
-    return rows > settings.CHUNFENG_SYNC_EXPORT_ROWS
+def is_large(*, request: sheets.ExportRequest) -> bool:
+    return request.rows > settings.CHUNFENG_SYNC_EXPORT_ROWS
 
 
-def queue_export(*, request: ExportRequest, user: AbstractBaseUser) -> ExportJob:
+def write_export(
+    *,
+    request: sheets.ExportRequest,
+    out: BinaryIO,
+    now: datetime.datetime | None = None,
+    progress: writers.Progress = None,
+) -> tuple[str, int]:
+    """The export's file into `out`, in the requester's language: (file name, rows written)."""
+    with translation.override(request.language):
+        document = sheets.build(request=request, now=now)
+        rows = writers.write(document, file_format=request.file_format, out=out, progress=progress)
+        return document.filename(request.file_format), rows
+
+
+def export_now(*, request: sheets.ExportRequest, user: AbstractBaseUser, out: BinaryIO) -> str:
+    """A small export written straight into the response, audited; returns the file name."""
+    filename, rows = write_export(request=request, out=out)
+    audit_export(request=request, user=user, rows=rows)
+    return filename
+
+
+def queue_export(*, request: sheets.ExportRequest, user: AbstractBaseUser) -> ExportJob:
     """A job for a Celery worker, handed over once the transaction commits; if the broker is
     down then, the sweeper hands it over later."""
     job = create_export_job(request=request, user=user)
@@ -514,7 +500,7 @@ def queue_export(*, request: ExportRequest, user: AbstractBaseUser) -> ExportJob
     return job
 
 
-def create_export_job(*, request: ExportRequest, user: AbstractBaseUser) -> ExportJob:
+def create_export_job(*, request: sheets.ExportRequest, user: AbstractBaseUser) -> ExportJob:
     return ExportJob.objects.create(
         kind=request.kind,
         file_format=request.file_format,
@@ -523,15 +509,21 @@ def create_export_job(*, request: ExportRequest, user: AbstractBaseUser) -> Expo
         full_id_numbers=request.full_id_numbers,
         special_groups=request.special_groups,
         language=request.language,
-        rows_total=sheets.estimate_rows(kind=request.kind, event=request.event),
+        rows_total=request.rows,
     )
 
 
-def _hand_over(job_id: int, *, now: datetime.datetime | None = None) -> None:
+def _hand_over(job_id: int, *, now: datetime.datetime | None = None) -> bool:
+    """Give the job to the broker; when it is down, say so and leave the job to the sweeper."""
     from events.tasks import run_export_task
 
     ExportJob.objects.filter(pk=job_id).update(handed_over_at=now or timezone.now())
-    run_export_task.delay(job_id)
+    try:
+        run_export_task.delay(job_id)
+    except Exception:  # noqa: BLE001 - any broker failure: the sweeper retries
+        logger.warning("Export %s: the broker refused it; the sweeper will retry", job_id)
+        return False
+    return True
 
 
 def run_export(*, job_id: int, now: datetime.datetime | None = None) -> bool:
@@ -543,27 +535,16 @@ def run_export(*, job_id: int, now: datetime.datetime | None = None) -> bool:
     ):
         return False
     job = ExportJob.objects.select_related("event", "requested_by").get(pk=job_id)
-    request = ExportRequest(
-        kind=job.kind,
-        file_format=job.file_format,
-        event=job.event,
-        full_id_numbers=job.full_id_numbers,
-        special_groups=job.special_groups,
-        language=job.language,
-    )
+    request = sheets.ExportRequest.for_job(job)
 
     def progress(rows: int) -> None:
         ExportJob.objects.filter(pk=job_id).update(rows_done=rows)
 
     try:
-        with translation.override(job.language):
-            document = sheets.build(request=request, now=now)
-            with tempfile.TemporaryFile() as scratch:
-                rows = writers.write(
-                    document, file_format=job.file_format, out=scratch, progress=progress
-                )
-                scratch.seek(0)
-                job.file.save(document.filename(job.file_format), File(scratch), save=False)
+        with tempfile.TemporaryFile() as scratch:
+            filename, rows = write_export(request=request, out=scratch, now=now, progress=progress)
+            scratch.seek(0)
+            job.file.save(filename, File(scratch), save=False)
     except Exception as error:
         logger.exception("Export %s failed", job_id)
         ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING).update(
@@ -574,7 +555,7 @@ def run_export(*, job_id: int, now: datetime.datetime | None = None) -> bool:
         finished = ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING).update(
             status=ExportStatus.DONE,
             file=job.file.name,
-            filename=document.filename(job.file_format),
+            filename=filename,
             rows_done=rows,
             rows_total=rows,
             finished_at=timezone.now(),
@@ -591,6 +572,14 @@ def sweep_exports(*, now: datetime.datetime | None = None) -> dict[str, int]:
     was down, or lost them), give up on jobs whose worker died, and delete exports older than
     EXPORT_RETENTION with their files (they hold personal data)."""
     now = now or timezone.now()
+    # Expired files first: they hold personal data, whatever happens to the rest of the sweep.
+    expired = 0
+    for job in ExportJob.objects.filter(created_at__lt=now - EXPORT_RETENTION):
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        expired += 1
+    expired += _delete_orphaned_export_files(before=now - EXPORT_RETENTION)
     waiting = list(
         ExportJob.objects.filter(status=ExportStatus.QUEUED)
         .filter(
@@ -599,18 +588,28 @@ def sweep_exports(*, now: datetime.datetime | None = None) -> dict[str, int]:
         )
         .values_list("pk", flat=True)
     )
-    for job_id in waiting:
-        _hand_over(job_id, now=now)
+    handed_over = sum(_hand_over(job_id, now=now) for job_id in waiting)
     stuck = ExportJob.objects.filter(
         status=ExportStatus.RUNNING, started_at__lt=now - EXPORT_GIVE_UP_AFTER
     ).update(status=ExportStatus.FAILED, error="interrupted", finished_at=now)
-    expired = 0
-    for job in ExportJob.objects.filter(created_at__lt=now - EXPORT_RETENTION):
-        if job.file:
-            job.file.delete(save=False)
-        job.delete()
-        expired += 1
-    return {"handed_over": len(waiting), "failed": stuck, "deleted": expired}
+    return {"handed_over": handed_over, "failed": stuck, "deleted": expired}
+
+
+def _delete_orphaned_export_files(*, before: datetime.datetime) -> int:
+    """Files whose job row went without them (deleting an event or a user cascades to its
+    exports, and a cascade does not delete files): gone once as old as any expired export."""
+    storage = storages["exports"]
+    deleted = 0
+    years, _files = storage.listdir("") if storage.exists("") else ([], [])
+    for year in years:
+        for month in storage.listdir(year)[0]:
+            folder = f"{year}/{month}"
+            for name in storage.listdir(folder)[1]:
+                path = f"{folder}/{name}"
+                if storage.get_modified_time(path) < before:
+                    storage.delete(path)
+                    deleted += 1
+    return deleted
 
 
 # Statistics API clients --------------------------------------------------------------------------

@@ -46,9 +46,9 @@ class _Counter:
         self.rows = 0
         self.progress = progress
 
-    def tick(self) -> None:
-        self.rows += 1
-        if self.progress and self.rows % PROGRESS_EVERY == 0:
+    def tick(self, rows: int = 1) -> None:
+        before, self.rows = self.rows, self.rows + rows
+        if self.progress and before // PROGRESS_EVERY != self.rows // PROGRESS_EVERY:
             self.progress(self.rows)
 
 
@@ -243,8 +243,7 @@ def write_pdf(document: Document, *, out: BinaryIO, progress: Progress = None) -
 def _pdf_table(pdf: _Pdf, table: Table, counter: _Counter) -> None:
     pdf.set_font(FONT, size=BODY_PT)
     rows = [[_text(value) for value in row] for row in table.rows]
-    for _row in rows:
-        counter.tick()
+    counter.tick(len(rows))
     header = [[_text(value) for value in row] for row in table.header]
     widths = [
         min(MAX_COLUMN_MM, max(MIN_COLUMN_MM, width + 2 * CELL_PADDING_MM))
