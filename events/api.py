@@ -24,12 +24,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from events import selectors, services
+from events.api_support import ApiError, error_response, json_errors, json_response
 from events.models import (
     Direction,
     Event,
@@ -45,14 +45,6 @@ MAX_GATE_LENGTH = 60
 MAX_QUERY_LENGTH = 50
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
 @dataclass(frozen=True)
 class Caller:
     """Who is asking: a staff user (with their role at the event, once known) or a device."""
@@ -60,16 +52,6 @@ class Caller:
     user: AbstractBaseUser | None = None
     device: ScannerDevice | None = None
     role: str | None = None
-
-
-def _json(data: dict, status: int = 200) -> JsonResponse:
-    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
-    add_never_cache_headers(response)  # names and counters: nothing for a shared cache
-    return response
-
-
-def _error(status: int, code: str, message: str) -> JsonResponse:
-    return _json({"status": "error", "code": code, "message": message}, status=status)
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -90,16 +72,13 @@ def api_view(*methods: str) -> Callable:
     def decorate(view: Callable) -> Callable:
         @csrf_exempt  # checked below for session callers; a bearer token is not a cookie
         @functools.wraps(view)
+        @json_errors
         def wrapper(request: HttpRequest, *args, **kwargs):
             if request.method not in methods:
-                response = _error(405, "method_not_allowed", _("Method not allowed."))
+                response = error_response(405, "method_not_allowed", _("Method not allowed."))
                 response["Allow"] = ", ".join(methods)
                 return response
-            try:
-                caller = _authenticate(request)
-                return view(request, caller, *args, **kwargs)
-            except ApiError as error:
-                return _error(error.status, error.code, error.message)
+            return view(request, _authenticate(request), *args, **kwargs)
 
         return wrapper
 
@@ -278,7 +257,7 @@ def scan(request: HttpRequest, caller: Caller) -> JsonResponse:
         signed_in=outcome.registration if signed_in else None,
         at=timezone.now(),
     )
-    return _json(_scan_json(outcome, counters=counters))
+    return json_response(_scan_json(outcome, counters=counters))
 
 
 @api_view("POST")
@@ -297,7 +276,7 @@ def undo(request: HttpRequest, caller: Caller) -> JsonResponse:
     if not own and caller.role != EventStaffRole.ORGANISER:
         raise ApiError(403, "forbidden", _("You can only undo your own scans."))
     outcome = services.undo_check_in(scan_log_id=scan_id, by=caller.user, device=caller.device)
-    return _json({"status": outcome.status, "message": outcome.message})
+    return json_response({"status": outcome.status, "message": outcome.message})
 
 
 @api_view("GET")
@@ -318,7 +297,7 @@ def counters(request: HttpRequest, caller: Caller) -> JsonResponse:
         if chosen is None:
             raise ApiError(400, "bad_request", _("This session belongs to another event."))
     totals = selectors.live_counters(event_id=event_id, session_id=chosen.pk if chosen else None)
-    return _json(
+    return json_response(
         {
             "status": "ok",
             **totals.as_dict(),
@@ -365,7 +344,7 @@ def search(request: HttpRequest, caller: Caller) -> JsonResponse:
         }
         for registration in registrations
     ]
-    return _json({"status": "ok", "results": results})
+    return json_response({"status": "ok", "results": results})
 
 
 @api_view("POST")
@@ -394,4 +373,4 @@ def walk_in(request: HttpRequest, caller: Caller) -> JsonResponse:
     counters = selectors.live_counters(
         event_id=event_id, session_id=outcome.session.pk if outcome.session else None
     )
-    return _json(_scan_json(outcome, counters=counters))
+    return json_response(_scan_json(outcome, counters=counters))

@@ -4,50 +4,66 @@ numbers, ever.
 
 Two ways to authenticate: `Authorization: Bearer <token>` of a StatisticsClient created in the
 admin (every event; special groups never), or a staff session (the events the user may see;
-special groups with trainees.view_special_groups). Errors are {"status": "error", "code": ...,
-"message": ...} with 400, 401 or 404.
+special groups with trainees.view_special_groups); any other Authorization header is a 401,
+as in the check-in API. Errors are {"status": "error", "code": ..., "message": ...} with 400,
+401 or 404 (events.api_support).
 """
 
 import datetime
+from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from events.models import Campaign, Event
+from events.api_support import ApiError, json_errors, json_response
+from events.models import Event
 from events.reports import selectors, services
+from events.reports.forms import OverviewForm
+
+# The overview's query parameters by OverviewForm field.
+OVERVIEW_PARAMETERS = {
+    "campaign": "campaign",
+    "date_from": "from",
+    "date_to": "to",
+    "county": "county",
+}
 
 
-class _Denied(Exception):
-    pass
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, as far as statistics go."""
+
+    events: QuerySet[Event]  # the events the caller may see
+    special_groups: bool  # whether breakdowns by special group are for them
+    sees_all: bool  # every event and the campaign overview: a token or the bureau
 
 
-def _json(data: dict, status: int = 200) -> JsonResponse:
-    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
-    patch_cache_control(response, private=True, no_store=True)
-    patch_vary_headers(response, ["Authorization", "Cookie"])
-    return response
-
-
-def _error(status: int, code: str, message: str) -> JsonResponse:
-    return _json({"status": "error", "code": code, "message": message}, status=status)
-
-
-def _caller(request: HttpRequest) -> tuple[object, bool]:
-    """(events the caller may see, whether special groups are included)."""
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        client = services.authenticate_statistics_client(token=header.removeprefix("Bearer "))
-        if client is None:
-            raise _Denied
-        return Event.objects.all(), False
+def _caller(request: HttpRequest) -> Caller:
+    """Who is asking. An Authorization header is never passed over for the session: anything
+    but a live client's `Bearer <token>` is refused, as by the check-in API."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")  # request.headers would parse them all
+    if header:
+        scheme, _space, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not services.authenticate_statistics_client(
+            token=token.strip()
+        ):
+            raise _unauthenticated()
+        return Caller(events=Event.objects.all(), special_groups=False, sees_all=True)
     user = request.user
     if not (user.is_authenticated and user.is_active):
-        raise _Denied
-    return selectors.statistics_events(user=user), selectors.may_see_special_groups(user=user)
+        raise _unauthenticated()
+    return Caller(
+        events=selectors.statistics_events(user=user),
+        special_groups=selectors.may_see_special_groups(user=user),
+        sees_all=selectors.sees_every_event(user=user),
+    )
+
+
+def _unauthenticated() -> ApiError:
+    return ApiError(401, "unauthenticated", _("Sign in or send a valid statistics API token."))
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:
@@ -62,21 +78,16 @@ def _rows(rows: list[selectors.BreakdownRow]) -> list[dict]:
 
 
 @require_GET
+@json_errors
 def event_statistics(request: HttpRequest, event_id: int) -> JsonResponse:
-    try:
-        events, special_groups = _caller(request)
-    except _Denied:
-        return _error(401, "unauthenticated", _("Sign in or send a valid statistics API token."))
-    report = selectors.event_report(events=events, event_id=event_id, special_groups=special_groups)
+    caller = _caller(request)
+    report = selectors.event_report(
+        events=caller.events, event_id=event_id, special_groups=caller.special_groups
+    )
     if report is None:
-        return _error(404, "not_found", _("There is no such event, or it is not yours to see."))
+        raise ApiError(404, "not_found", _("There is no such event, or it is not yours to see."))
     event = report.event
-    figures = report.figures
-    if event.is_training:
-        attendance = selectors.class_attendance(events=[event], with_claims=False)[event.pk]
-        figures = selectors.figures_of(event, completion=attendance)
-    breakdowns = report.breakdowns
-    return _json(
+    return json_response(
         {
             "event": {
                 "id": event.pk,
@@ -89,7 +100,7 @@ def event_statistics(request: HttpRequest, event_id: int) -> JsonResponse:
                 "campaign": event.campaign_id,
             },
             "counted_at": _iso(report.computed_at),
-            "figures": figures.as_dict(),
+            "figures": report.figures.as_dict(),
             "manual_figures": [
                 {
                     "kind": entry.kind,
@@ -113,18 +124,7 @@ def event_statistics(request: HttpRequest, event_id: int) -> JsonResponse:
                 }
                 for item in report.sessions
             ],
-            "breakdowns": {
-                "county": _rows(breakdowns.county),
-                "township": _rows(breakdowns.township),
-                "sex": _rows(breakdowns.sex),
-                "age_band": _rows(breakdowns.age_band),
-                "education": _rows(breakdowns.education),
-                **(
-                    {"special_groups": _rows(breakdowns.special_groups)}
-                    if breakdowns.special_groups is not None
-                    else {}
-                ),
-            },
+            "breakdowns": {key: _rows(rows) for key, _title, rows in report.breakdowns.sections()},
             "employers": [
                 {
                     "booth": booth.number,
@@ -142,31 +142,24 @@ def event_statistics(request: HttpRequest, event_id: int) -> JsonResponse:
 
 
 @require_GET
+@json_errors
 def overview_statistics(request: HttpRequest) -> JsonResponse:
     return _overview(request, campaign_id=None)
 
 
 @require_GET
+@json_errors
 def campaign_statistics(request: HttpRequest, campaign_id: int) -> JsonResponse:
     """The overview of one campaign: /overview?campaign=<id> at a path of its own."""
     return _overview(request, campaign_id=campaign_id)
 
 
 def _overview(request: HttpRequest, *, campaign_id: int | None) -> JsonResponse:
-    try:
-        _caller(request)
-    except _Denied:
-        return _error(401, "unauthenticated", _("Sign in or send a valid statistics API token."))
-    if not _sees_all(request):
-        return _error(404, "not_found", _("The campaign overview is for the bureau."))
-    if campaign_id is not None and not Campaign.objects.filter(pk=campaign_id).exists():
-        return _error(404, "not_found", _("There is no such campaign."))
-    try:
-        filters = _filters(request, campaign_id=campaign_id)
-    except ValueError as error:
-        return _error(400, "bad_request", str(error))
+    if not _caller(request).sees_all:
+        raise ApiError(404, "not_found", _("The campaign overview is for the bureau."))
+    filters = _filters(request, campaign_id=campaign_id)
     overview = services.campaign_overview(filters=filters)
-    return _json(
+    return json_response(
         {
             "filters": {
                 "campaign": filters.campaign.pk if filters.campaign else None,
@@ -193,37 +186,26 @@ def _overview(request: HttpRequest, *, campaign_id: int | None) -> JsonResponse:
     )
 
 
-def _sees_all(request: HttpRequest) -> bool:
-    if request.headers.get("Authorization", "").startswith("Bearer "):
-        return True
-    return selectors.sees_every_event(user=request.user)
-
-
 def _filters(request: HttpRequest, *, campaign_id: int | None) -> selectors.OverviewFilters:
-    params = request.GET
-    campaign = None
+    """The overview's filters from the query parameters (OVERVIEW_PARAMETERS) and the campaign
+    of the path, validated by the overview screen's form: 404 for an unknown campaign in the
+    path, 400 naming the parameters for anything else that is wrong."""
+    data = {field: request.GET.get(name, "") for field, name in OVERVIEW_PARAMETERS.items()}
     if campaign_id is not None:
-        campaign = Campaign.objects.get(pk=campaign_id)
-    elif params.get("campaign"):
-        if not params["campaign"].isdigit():
-            raise ValueError(_("campaign must be a campaign id."))
-        campaign = Campaign.objects.filter(pk=int(params["campaign"])).first()
-        if campaign is None:
-            raise ValueError(_("There is no such campaign."))
-    dates = {}
-    for name in ("from", "to"):
-        value = params.get(name, "")
-        try:
-            dates[name] = parse_date(value) if value else None
-        except ValueError:  # well formed but impossible, such as 2026-02-30
-            dates[name] = None
-        if value and dates[name] is None:
-            raise ValueError(_("%(name)s must be a date like 2026-03-01.") % {"name": name})
-    if dates["from"] and dates["to"] and dates["to"] < dates["from"]:
-        raise ValueError(_("The end date cannot be before the start date."))
-    county = params.get("county", "")
-    if county and not (county.isdigit() and len(county) == 12):
-        raise ValueError(_("county must be a 12-digit division code."))
-    return selectors.OverviewFilters(
-        campaign=campaign, date_from=dates["from"], date_to=dates["to"], county_code=county
+        data["campaign"] = campaign_id
+    form = OverviewForm(data)
+    if form.is_valid():
+        return form.filters()
+    if campaign_id is not None and "campaign" in form.errors:
+        raise ApiError(404, "not_found", _("There is no such campaign."))
+    raise ApiError(
+        400,
+        "bad_request",
+        " ".join(
+            _("%(label)s: %(error)s") % {"label": OVERVIEW_PARAMETERS[field], "error": error}
+            if field in OVERVIEW_PARAMETERS
+            else error
+            for field, errors in form.errors.items()
+            for error in errors
+        ),
     )

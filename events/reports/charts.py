@@ -42,6 +42,13 @@ class Chart:
         return [label for label, _values in self.series]
 
 
+# Breakdown charts are chart-<key> (dashes for underscores) but for these; bars run across but
+# for the few fixed categories in columns; the township chart shows the largest townships only.
+BREAKDOWN_CHART_IDS = {"age_band": "chart-age"}
+BREAKDOWNS_IN_COLUMNS = {"sex", "age_band"}
+TOWNSHIPS_CHARTED = 15
+
+
 def _breakdown(chart_id: str, title: str, rows: list[BreakdownRow], *, horizontal=False) -> Chart:
     return Chart(
         id=chart_id,
@@ -83,25 +90,15 @@ def event_charts(report: EventReport) -> list[Chart]:
             )
             for index, item in enumerate(report.sessions)
         ]
-    breakdowns = report.breakdowns
     result += [
-        _breakdown("chart-county", _("By county of origin"), breakdowns.county, horizontal=True),
         _breakdown(
-            "chart-township", _("By township of origin"), breakdowns.township[:15], horizontal=True
-        ),
-        _breakdown("chart-sex", _("By sex"), breakdowns.sex),
-        _breakdown("chart-age", _("By age"), breakdowns.age_band),
-        _breakdown("chart-education", _("By education"), breakdowns.education, horizontal=True),
-    ]
-    if breakdowns.special_groups is not None:
-        result.append(
-            _breakdown(
-                "chart-special-groups",
-                _("By special group"),
-                breakdowns.special_groups,
-                horizontal=True,
-            )
+            BREAKDOWN_CHART_IDS.get(key, "chart-" + key.replace("_", "-")),
+            title,
+            rows[:TOWNSHIPS_CHARTED] if key == "township" else rows,
+            horizontal=key not in BREAKDOWNS_IN_COLUMNS,
         )
+        for key, title, rows in report.breakdowns.sections()
+    ]
     return result
 
 

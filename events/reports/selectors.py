@@ -49,6 +49,7 @@ from events.models import (
     EventKind,
     EventStatus,
     EventSummary,
+    ExportJob,
     Intention,
     JobListing,
     ManualFigure,
@@ -65,11 +66,21 @@ from events.selectors import (
     AttendanceStatus,
     attendance_matrices,
     attendance_rules,
+    event_sessions,
+    live_events,
     organised_events,
     quarter_buckets,
 )
 from trainees.id_numbers import age_on
-from trainees.models import Education, Sex, SpecialGroup
+from trainees.models import (
+    Education,
+    RegionLevel,
+    Sex,
+    SpecialGroup,
+    code_prefix,
+    level_for_code,
+    parent_code_for,
+)
 from trainees.selectors import TownshipCoverage, coverage_within, division_names
 
 VIEW_STATISTICS = "events.view_statistics"
@@ -84,10 +95,11 @@ User = AbstractBaseUser | AnonymousUser
 # The bureau (Bureau statistics, Subsidy officers: events.view_statistics) and superusers see
 # every event and the campaign overview; organisers see the events they run (EventStaff).
 # Full ID numbers and special groups follow the trainees permissions of the same names.
+# has_perm is False for anonymous and inactive users (ModelBackend; superusers only when active).
 
 
 def sees_every_event(*, user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.has_perm(VIEW_STATISTICS))
+    return user.has_perm(VIEW_STATISTICS)
 
 
 def statistics_events(*, user: User) -> QuerySet[Event]:
@@ -100,15 +112,15 @@ def statistics_events(*, user: User) -> QuerySet[Event]:
 
 
 def may_see_full_id_numbers(*, user: User) -> bool:
-    return bool(user.is_authenticated and user.has_perm(VIEW_FULL_ID_NUMBERS))
+    return user.has_perm(VIEW_FULL_ID_NUMBERS)
 
 
 def may_see_special_groups(*, user: User) -> bool:
-    return bool(user.is_authenticated and user.has_perm(VIEW_SPECIAL_GROUPS))
+    return user.has_perm(VIEW_SPECIAL_GROUPS)
 
 
 def may_file_subsidy_claims(*, user: User) -> bool:
-    return bool(user.is_authenticated and user.has_perm(FILE_SUBSIDY_CLAIMS))
+    return user.has_perm(FILE_SUBSIDY_CLAIMS)
 
 
 # Figures -----------------------------------------------------------------------------------------
@@ -154,10 +166,8 @@ class EventFigures:
 
 def _aggregate(queryset: QuerySet, function: str, field_name: str, *, distinct: bool = False):
     """A correlated subquery: COUNT/SUM over the rows of `queryset`, 0 when there are none."""
-    template = "%(function)s(DISTINCT %(expressions)s)" if distinct else None
-    value = Func(F(field_name), function=function, output_field=IntegerField())
-    if template:
-        value.template = template
+    template = "%(function)s(DISTINCT %(expressions)s)" if distinct else Func.template
+    value = Func(F(field_name), function=function, template=template, output_field=IntegerField())
     rows = queryset.order_by().annotate(_value=value).values("_value")[:1]
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
@@ -167,12 +177,13 @@ def _live_sign_ins() -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(LIVE_SIGN_IN, session__event_id=OuterRef("pk"))
 
 
-def offers_at_fair(*, event_ref: str) -> QuerySet:
-    """Listings offered at the outer fair (the fair is `event_ref` of the outer query):
-    published and valid on the fair's first day, whatever has happened to them since."""
+def offers_at_fair(*, event: OuterRef | int) -> QuerySet:
+    """(fair, listing) rows of the listings offered at the fair (an id, or a reference to the
+    outer query's): published and valid on the fair's first day, whatever has happened to them
+    since."""
     fair_day = TruncDate("event__starts_at")
     return JobListing.fairs.through.objects.filter(
-        event_id=OuterRef(event_ref),
+        event_id=event,
         joblisting__live=True,
         joblisting__valid_from__lte=fair_day,
         joblisting__valid_until__gte=fair_day,
@@ -183,7 +194,7 @@ def _figure_expressions() -> dict:
     registrations = Registration.objects.filter(event_id=OuterRef("pk"))
     confirmed = registrations.filter(status=RegistrationStatus.CONFIRMED)
     sign_ins = _live_sign_ins()
-    offers = offers_at_fair(event_ref="pk")
+    offers = offers_at_fair(event=OuterRef("pk"))
     employer_booked = Booth.objects.filter(
         event_id=OuterRef("event_id"), employer_id=OuterRef("joblisting__employer_id")
     ).exclude(status=BoothStatus.CANCELLED)
@@ -237,10 +248,14 @@ FIGURE_PREFIX = "figure_"
 
 
 def with_figures(events: QuerySet[Event]) -> QuerySet[Event]:
-    """The events with every counted figure as a `figure_<name>` annotation: one query, each
-    figure a subquery on an index of the event's rows."""
+    """The events with every counted figure as a `figure_<name>` annotation, and `class_ends_at`:
+    the end of the last session (the event's own end without sessions), when a class ends as
+    ClassAttendance.ended has it. One query, each figure a subquery on an index of the event's
+    rows."""
+    last_session = Session.objects.filter(event_id=OuterRef("pk")).order_by("-ends_at")
     return events.annotate(
-        **{FIGURE_PREFIX + name: expression for name, expression in _figure_expressions().items()}
+        **{FIGURE_PREFIX + name: expression for name, expression in _figure_expressions().items()},
+        class_ends_at=Coalesce(Subquery(last_session.values("ends_at")[:1]), F("ends_at")),
     )
 
 
@@ -250,25 +265,38 @@ def _counted() -> tuple[str, ...]:
 
 
 def figures_of(event: Event, *, completion: "ClassAttendance | None" = None) -> EventFigures:
-    """The figures of an event annotated by with_figures (and completion for a class)."""
+    """The figures of an event annotated by with_figures. A class's trainees are its confirmed
+    registrations (registered and walk-ins); who completed it comes from `completion`, which
+    only an ended class has (_completions)."""
     counted = {name: getattr(event, FIGURE_PREFIX + name) for name in _counted()}
+    if event.is_training:
+        counted["trainees"] = counted["registered"] + counted["walk_ins"]
     if completion is not None:
-        counted["trainees"] = len(completion.rows)
-        counted["completed"] = sum(row.completed for row in completion.rows)
+        counted["completed"] = len(completion.completed)
     return EventFigures(**counted)
+
+
+def _completions(*, events: list[Event], now: datetime.datetime) -> dict[int, "ClassAttendance"]:
+    """The attendance of the classes among these events (annotated by with_figures) that have
+    ended, in four queries: nobody completes a class before, so the others need none."""
+    return class_attendance(
+        events=[event for event in events if event.is_training and event.class_ends_at <= now],
+        now=now,
+        with_claims=False,
+    )
 
 
 def event_figures(
     *, events: QuerySet[Event], now: datetime.datetime | None = None
 ) -> dict[int, EventFigures]:
-    """Figures of many events in a fixed number of queries (five more when classes are among
-    them, for their completion)."""
+    """Figures of many events in a fixed number of queries (four more when classes that have
+    ended are among them, for their completion)."""
     now = now or timezone.now()
     annotated = list(with_figures(events))
-    classes = class_attendance(
-        events=[event for event in annotated if event.is_training], now=now, with_claims=False
-    )
-    return {event.pk: figures_of(event, completion=classes.get(event.pk)) for event in annotated}
+    completions = _completions(events=annotated, now=now)
+    return {
+        event.pk: figures_of(event, completion=completions.get(event.pk)) for event in annotated
+    }
 
 
 # Training attendance -----------------------------------------------------------------------------
@@ -343,10 +371,27 @@ class TraineeRow:
         """补贴申领: completed, assessment passed, no subsidy yet this year (domain.md 4.5.5)."""
         return self.completed and self.passed and not self.claimed_elsewhere
 
+    @property
+    def claimable(self) -> bool:
+        """Eligible and not filed for this class yet."""
+        return self.eligible and self.claim is None
+
+    @property
+    def eligibility_gap(self) -> str:
+        """Why the trainee is not (yet) eligible for the subsidy, in a few words."""
+        if not self.class_ended:
+            return _("the class has not ended")
+        if not self.completed:
+            return _("attendance below %(threshold)s%%") % {"threshold": self.threshold}
+        if not self.passed:
+            return _("assessment not passed")
+        if self.claimed_elsewhere:
+            return _("a subsidy was already filed this year")
+        return ""
+
 
 @dataclass(frozen=True)
 class ClassAttendance:
-    event: Event
     sessions: list[Session]
     held: list[bool]
     rows: list[TraineeRow]
@@ -375,6 +420,10 @@ class ClassAttendance:
     @property
     def eligible(self) -> list[TraineeRow]:
         return [row for row in self.rows if row.eligible]
+
+    @property
+    def claimable(self) -> list[TraineeRow]:
+        return [row for row in self.rows if row.claimable]
 
 
 def class_attendance(
@@ -439,9 +488,12 @@ def _class_attendance(
                 claimed_elsewhere=(registration.worker_id, year) in claimed_elsewhere,
             )
         )
-    return ClassAttendance(
-        event=event, sessions=matrix.sessions, held=held, rows=rows, ended=ended, year=year
-    )
+    return ClassAttendance(sessions=matrix.sessions, held=held, rows=rows, ended=ended, year=year)
+
+
+def export_jobs(*, user: User) -> QuerySet[ExportJob]:
+    """The user's own exports, newest first (the model's ordering), the last 50."""
+    return ExportJob.objects.filter(requested_by=user).select_related("event")[:50]
 
 
 # One event's statistics --------------------------------------------------------------------------
@@ -463,6 +515,20 @@ class Breakdowns:
     age_band: list[BreakdownRow]
     education: list[BreakdownRow]
     special_groups: list[BreakdownRow] | None  # None: not for this user
+
+    def sections(self) -> list[tuple[str, str, list[BreakdownRow]]]:
+        """(key, title, rows) of each breakdown in the order the statistics page, the fair
+        summary and the API show them; special groups only when they are for this user."""
+        sections = [
+            ("county", _("By county of origin"), self.county),
+            ("township", _("By township of origin"), self.township),
+            ("sex", _("By sex"), self.sex),
+            ("age_band", _("By age"), self.age_band),
+            ("education", _("By education"), self.education),
+        ]
+        if self.special_groups is not None:
+            sections.append(("special_groups", _("By special group"), self.special_groups))
+        return sections
 
 
 # (key, lowest age, highest age, label): keys are stable codes for the API, labels translated.
@@ -510,6 +576,14 @@ def _rows(
     ]
 
 
+def _township_of(code: str) -> str:
+    """The township of a township or village; UNKNOWN for a county or the city."""
+    level = level_for_code(code)
+    if level == RegionLevel.VILLAGE:
+        return parent_code_for(code)
+    return code if level == RegionLevel.TOWNSHIP else UNKNOWN
+
+
 def breakdowns(*, event: Event, special_groups: bool) -> Breakdowns:
     """Confirmed people by origin county and township (household registration, else the county
     that issued the ID number), sex, age band at the start of the event and education; special
@@ -530,13 +604,12 @@ def breakdowns(*, event: Event, special_groups: bool) -> Breakdowns:
         )
     )
     start = timezone.localdate(event.starts_at)
-    dimensions = ("county", "township", "sex", "age_band", "education")
-    tallies = {name: Counter() for name in dimensions}
-    arrivals = {name: Counter() for name in dimensions}
+    tallies: dict[str, Counter] = defaultdict(Counter)
+    arrivals: dict[str, Counter] = defaultdict(Counter)
     for hukou, origin, sex, birth_date, education, came in people.iterator(chunk_size=2000):
         keys = {
             "county": hukou[:6] + "000000" if hukou else origin or UNKNOWN,
-            "township": hukou[:9] + "000" if hukou and hukou[6:9] != "000" else UNKNOWN,
+            "township": _township_of(hukou) if hukou else UNKNOWN,
             "sex": sex or UNKNOWN,
             "age_band": age_band(age_on(birth_date, start) if birth_date else None),
             "education": education or UNKNOWN,
@@ -632,7 +705,7 @@ def manual_figures(*, event: Event) -> ManualFigures:
 def booths_with_offers(*, event: Event) -> list[Booth]:
     """Booked booths with `present` (the employer came), `posts`, `openings` (published job
     listings offered at this fair) and `intentions` recorded with the employer. One query."""
-    offers = offers_at_fair(event_ref="event_id").filter(
+    offers = offers_at_fair(event=OuterRef("event_id")).filter(
         joblisting__employer_id=OuterRef("employer_id")
     )
     return list(
@@ -680,16 +753,16 @@ def event_report(
     now: datetime.datetime | None = None,
 ) -> EventReport | None:
     """The report of one event among `events` (statistics_events of the user), or None. Seven
-    queries, eight with special groups; completion is on the training page (class_attendance)."""
+    queries, eight with special groups, four more for a class that has ended (its completion)."""
     now = now or timezone.now()
     event = with_figures(events.select_related("region", "campaign")).filter(pk=event_id).first()
     if event is None:
         return None
-    sessions = list(Session.objects.filter(event=event).order_by("starts_at", "pk"))
+    sessions = event_sessions(event_id=event.pk)
     is_fair = event.kind == EventKind.JOB_FAIR
     return EventReport(
         event=event,
-        figures=figures_of(event),
+        figures=figures_of(event, completion=_completions(events=[event], now=now).get(event.pk)),
         breakdowns=breakdowns(event=event, special_groups=special_groups),
         sessions=session_arrivals(event=event, sessions=sessions, now=now),
         manual=manual_figures(event=event),
@@ -708,9 +781,8 @@ def recent_intentions(*, event: Event, limit: int = 20) -> list[Intention]:
 
 def offered_jobs(*, event: Event) -> list[JobListing]:
     """Listings offered at the fair (offers_at_fair), for choosing the job of an intention."""
-    day = timezone.localdate(event.starts_at)
     return list(
-        JobListing.objects.filter(fairs=event, live=True, valid_from__lte=day, valid_until__gte=day)
+        JobListing.objects.filter(pk__in=offers_at_fair(event=event.pk).values("joblisting_id"))
         .select_related("employer")
         .order_by("employer__name", "title")
     )
@@ -756,7 +828,7 @@ def overview_event_rows(*, filters: OverviewFilters) -> list[OverviewEvent]:
 def overview_events(*, filters: OverviewFilters) -> QuerySet[Event]:
     """Published, not cancelled events of the campaign / starting in the date range / held in
     the county."""
-    events = Event.objects.filter(live=True).exclude(status=EventStatus.CANCELLED)
+    events = live_events().exclude(status=EventStatus.CANCELLED)
     if filters.campaign is not None:
         events = events.filter(campaign=filters.campaign)
     if filters.date_from:
@@ -904,7 +976,7 @@ def village_coverage(*, county_code: str = "") -> tuple[datetime.datetime, list[
     key = coverage_cache_key(county_code)
     counted = cache.get(key)
     if counted is None:
-        prefixes = [county_code[:6]] if county_code else None
+        prefixes = [code_prefix(county_code)] if county_code else None
         counted = (timezone.now(), coverage_within(prefixes=prefixes))
         cache.set(key, counted, COVERAGE_CACHE_SECONDS)
     return counted
@@ -921,7 +993,7 @@ def _coverage(
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     uncovered = []
     for township in townships:
-        county = township.code[:6] + "000000"
+        county = parent_code_for(township.code)
         for village in township.villages:
             counted = totals[county]
             counted[0] += 1

@@ -14,8 +14,16 @@ from django.urls import reverse
 
 from events.models import EventStaffRole
 from events.reports import api_urls, services
-from tests.factories import CampaignFactory, staff_member
-from tests.support.scenarios import register, sign_in, two_day_fair
+from tests.factories import XINGNING, CampaignFactory, staff_member
+from tests.support.scenarios import (
+    attend,
+    class_with_two_sessions,
+    enrol,
+    register,
+    sign_in,
+    training_class,
+    two_day_fair,
+)
 from trainees.models import SpecialGroup
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +135,14 @@ def test_the_overview_by_campaign_with_the_documented_answer(client, counted_fai
 
 @pytest.mark.parametrize(
     "query",
-    [{"campaign": "x"}, {"campaign": "999999"}, {"from": "2026-13-01"}, {"county": "4501"}],
+    [
+        {"campaign": "x"},
+        {"campaign": "999999"},
+        {"from": "2026-13-01"},
+        {"county": "4501"},
+        {"county": "450102001001"},  # a village, not a county
+        {"from": "2026-03-02", "to": "2026-03-01"},
+    ],
 )
 def test_bad_overview_filters_say_what_is_wrong(client, token, query):
     response = client.get(reverse("statistics_api:overview"), query, **bearer(token))
@@ -184,3 +199,73 @@ def test_breakdown_keys_do_not_change_with_the_language(client, token):
     }
     assert sexes["zh-hans"]["key"] == sexes["en"]["key"]
     assert sexes["zh-hans"]["label"] != sexes["en"]["label"]
+
+
+def test_overview_errors_name_the_parameter_and_counties_are_the_citys(client, token):
+    overview = reverse("statistics_api:overview")
+
+    def get(query: dict):
+        return client.get(overview, query, HTTP_ACCEPT_LANGUAGE="en", **bearer(token))
+
+    village = get({"county": "450102001001"})
+    bad_date = get({"to": "2026-02-30"})
+    backwards = get({"from": "2026-03-02", "to": "2026-03-01"})
+    county = get({"county": XINGNING, "from": "2026-03-01"})
+
+    assert village.status_code == bad_date.status_code == backwards.status_code == 400
+    assert village.json()["message"].startswith("county: ")
+    assert bad_date.json()["message"].startswith("to: ")
+    assert backwards.json()["message"] == "The end date cannot be before the start date."
+    assert county.status_code == 200
+    assert county.json()["filters"] == {
+        "campaign": None,
+        "from": "2026-03-01",
+        "to": None,
+        "county": XINGNING,
+    }
+
+
+def test_a_campaign_path_with_a_bad_filter_is_a_400(client, token):
+    campaign = CampaignFactory()
+
+    response = client.get(
+        reverse("statistics_api:campaign", args=[campaign.pk]), {"from": "x"}, **bearer(token)
+    )
+
+    assert response.status_code == 400
+    jsonschema.validate(response.json(), schema("Error"))
+
+
+def test_an_authorization_header_is_a_token_or_refused_whatever_the_session(
+    client, counted_fair, token
+):
+    event, _people = counted_fair
+    client.force_login(staff_member("officer", "Subsidy officers"))
+
+    basic = client.get(event_url(event), HTTP_AUTHORIZATION="Basic b2ZmaWNlcjpzZWNyZXQ=")
+    empty = client.get(event_url(event), HTTP_AUTHORIZATION="Bearer ")
+    lower_case = client.get(event_url(event), HTTP_AUTHORIZATION=f"bearer {token}")
+    session = client.get(event_url(event))
+
+    assert basic.status_code == empty.status_code == 401
+    jsonschema.validate(basic.json(), schema("Error"))
+    assert lower_case.status_code == 200
+    assert "special_groups" not in lower_case.json()["breakdowns"], (
+        "the token's view, not the session's"
+    )
+    assert "special_groups" in session.json()["breakdowns"]
+
+
+def test_classes_have_their_trainees_and_completions(client, token):
+    ended, sessions, _now = training_class(sessions=2)
+    came, _absent = enrol(ended), enrol(ended)
+    for session in sessions:
+        attend(came, session)
+    ahead, _morning, _afternoon = class_with_two_sessions()
+    register(ahead)
+
+    over = client.get(event_url(ended), **bearer(token)).json()["figures"]
+    coming = client.get(event_url(ahead), **bearer(token)).json()["figures"]
+
+    assert (over["trainees"], over["completed"]) == (2, 1)
+    assert (coming["trainees"], coming["completed"]) == (1, 0), "nobody completes a class ahead"
