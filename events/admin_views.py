@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -192,8 +191,63 @@ class ActionOnlyViewSet(ModelViewSet):
         return []
 
 
-class ScannerDeviceIndexView(NoGenericEditingMixin, IndexView):
-    """Devices of the user's events; no edit, copy or delete: a device is only ever revoked."""
+class RevocableIndexView(NoGenericEditingMixin, IndexView):
+    """Token holders (scanner devices, statistics API clients): never edited, copied or deleted,
+    only revoked, with a Revoke button on each row still valid for users who may change them."""
+
+    revoke_url_name = ""
+
+    def get_list_more_buttons(self, instance):
+        if instance.revoked_at is not None or not self.user_has_permission("change"):
+            return []
+        url = reverse(self.revoke_url_name, args=[instance.pk])
+        return [MenuItem(_("Revoke"), url=url, icon_name="cross", priority=10)]
+
+
+class RevokeView(_Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
+    """Are you sure? (GET), then revoke (POST) a token holder from a RevocableIndexView's row.
+    Subclasses find the object (get_object: 404 when not the user's), list what identifies it
+    (details), say what revoking does (consequence) and call the service (revoke)."""
+
+    template_name = "events/admin/revoke.html"
+    revoked_message = ""  # "%s": the object
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = self.get_object(kwargs["pk"])
+
+    def get_object(self, pk: int):
+        raise NotImplementedError
+
+    def details(self) -> list[tuple[str, object]]:
+        raise NotImplementedError
+
+    def consequence(self) -> str:
+        raise NotImplementedError
+
+    def revoke(self) -> bool:
+        raise NotImplementedError
+
+    def get_page_subtitle(self):
+        return str(self.object)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            object=self.object,
+            details=self.details(),
+            consequence=self.consequence(),
+            index_url=reverse(self.index_url_name),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if self.revoke():
+            messages.success(request, self.revoked_message % self.object)
+        return redirect(self.index_url_name)
+
+
+class ScannerDeviceIndexView(RevocableIndexView):
+    """Devices of the user's events."""
 
     def get_base_queryset(self):
         return (
@@ -202,14 +256,6 @@ class ScannerDeviceIndexView(NoGenericEditingMixin, IndexView):
             .filter(event__in=selectors.organised_events(user=self.request.user))
             .select_related("event")
         )
-
-    def get_list_more_buttons(self, instance):
-        if instance.revoked_at is not None or not self.user_has_permission("change"):
-            return []
-        url = reverse(self.revoke_url_name, args=[instance.pk])
-        return [MenuItem(_("Revoke"), url=url, icon_name="cross", priority=10)]
-
-    revoke_url_name = ""
 
 
 class ScannerDeviceCreateView(
@@ -246,42 +292,37 @@ class ScannerDeviceCreateView(
             qr_data_uri=f"data:image/png;base64,{qr}",
             pairing_path=f"{reverse('scanner:device')}?event={device.event_id}",
         )
-        response = TemplateResponse(self.request, "events/admin/device_created.html", context)
-        add_never_cache_headers(response)
-        return response
+        return TemplateResponse(self.request, "events/admin/device_created.html", context)
 
 
-class RevokeScannerDeviceView(
-    _Breadcrumbs, PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
-):
+class RevokeScannerDeviceView(PermissionCheckedMixin, RevokeView):
     permission_policy = None
     permission_required = "change"
     index_label = gettext_lazy("Scanner devices")
     header_icon = "mobile-alt"
     page_title = gettext_lazy("Revoke scanner device")
-    template_name = "events/admin/device_revoke.html"
+    revoked_message = gettext_lazy("Scanner device revoked: %s")
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.device = get_object_or_404(
+    def get_object(self, pk: int) -> ScannerDevice:
+        return get_object_or_404(
             ScannerDevice.objects.filter(
-                event__in=selectors.organised_events(user=request.user)
+                event__in=selectors.organised_events(user=self.request.user)
             ).select_related("event"),
-            pk=kwargs["pk"],
+            pk=pk,
         )
 
-    def get_page_subtitle(self):
-        return str(self.device)
+    def details(self):
+        return [
+            (_("Event"), self.object.event),
+            (_("Gate or device name"), self.object.label),
+            (_("Last used at"), self.object.last_used_at),
+        ]
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            device=self.device, index_url=reverse(self.index_url_name), **kwargs
-        )
+    def consequence(self) -> str:
+        return _("The phone will be refused from its next scan on. Scans it made stay in the log.")
 
-    def post(self, request, *args, **kwargs):
-        if services.revoke_scanner_device(device_id=self.device.pk):
-            messages.success(request, _("Scanner device revoked: %s") % self.device)
-        return redirect(self.index_url_name)
+    def revoke(self) -> bool:
+        return services.revoke_scanner_device(device_id=self.object.pk)
 
 
 class ScanLogIndexView(NoGenericEditingMixin, IndexView):

@@ -4,7 +4,6 @@ events.services and events.selectors. Tickets are addressed by registration id, 
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,20 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from events import selectors, services, tickets
 from events.models import Event, RegistrationStatus
 from trainees.models import Worker
-
-
-def _needs_sign_in(request) -> HttpResponse | None:
-    """Send a visitor to sign in; they come back here afterwards."""
-    if request.user.is_authenticated:
-        return None
-    return redirect_to_login(request.get_full_path(), reverse("trainees:signin"))
+from trainees.views import worker_login_required
 
 
 def _needs_worker(request) -> HttpResponse | None:
-    """Send a visitor to sign in, and a signed-in user without a worker profile to create one;
-    both come back here afterwards."""
-    if response := _needs_sign_in(request):
-        return response
+    """Send a signed-in user without a worker profile to create one; they come back here
+    afterwards (visitors are sent to sign in by worker_login_required)."""
     return None if hasattr(request.user, "worker") else _to_profile(request)
 
 
@@ -38,6 +29,7 @@ def _to_profile(request) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@worker_login_required
 def register(request, event_id: int):
     """GET: a confirmation page (where sign-in sends people back to). POST: register."""
     if request.method == "GET":
@@ -52,8 +44,6 @@ def register(request, event_id: int):
                 "registration": selectors.registration_for_user(user=request.user, event=event),
             },
         )
-    if response := _needs_sign_in(request):
-        return response
     # The service reads the account's worker with the event (and refuses drafts): the hot path
     # has no other read.
     try:
@@ -81,6 +71,7 @@ def register(request, event_id: int):
 
 
 @require_GET
+@worker_login_required
 def my_registrations(request):
     if response := _needs_worker(request):
         return response
@@ -92,6 +83,7 @@ def my_registrations(request):
 
 
 @require_http_methods(["GET", "POST"])
+@worker_login_required
 def cancel(request, pk: int):
     """GET: are you sure? POST: cancel. Only the worker's own, not yet over."""
     if response := _needs_worker(request):

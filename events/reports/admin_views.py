@@ -14,29 +14,24 @@ from collections.abc import Callable
 from django import forms
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 from wagtail.admin import messages
-from wagtail.admin.menu import Menu, SubmenuMenuItem
+from wagtail.admin.menu import AdminOnlyMenuItem, Menu, SubmenuMenuItem
 from wagtail.admin.menu import MenuItem as AdminMenuItem
-from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from events import selectors as event_selectors
-from events.admin_views import ActionOnlyViewSet, NoGenericEditingMixin, _Breadcrumbs
+from events.admin_views import ActionOnlyViewSet, RevocableIndexView, RevokeView, _Breadcrumbs
 from events.models import (
     AssessmentOutcome,
-    Campaign,
     Event,
     ExportFormat,
     ExportJob,
@@ -45,8 +40,8 @@ from events.models import (
     ManualFigure,
     StatisticsClient,
 )
-from events.reports import charts, selectors, services, sheets, writers
-from trainees.selectors import county_choices
+from events.reports import charts, selectors, services, sheets
+from events.reports.forms import OverviewForm
 
 CONTENT_TYPES = {
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -288,7 +283,10 @@ def _form_messages(request, form: forms.Form) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+            messages.error(
+                request,
+                _("%(label)s: %(error)s") % {"label": label, "error": error} if label else error,
+            )
 
 
 def _error_messages(request, error: ValidationError) -> None:
@@ -342,7 +340,7 @@ class TrainingAttendanceView(_TrainingMixin, WagtailAdminTemplateMixin, Template
                 {
                     "row": row,
                     "cells": [sheets.attendance_cells(mark, symbols) for mark in row.marks],
-                    "gap": services.eligibility_gap(row),
+                    "gap": row.eligibility_gap,
                     "shown": shown,
                     "outcome": posted.get(f"outcome-{pk}", "") if posted else shown["outcome"],
                     "certificate": posted.get(f"certificate-{pk}", "")
@@ -450,15 +448,12 @@ class ExportView(_EventMixin, View):
                 _("The export is being written; it appears here when ready."),
             )
             return redirect("statistics:exports")
-        document = sheets.build(request=export)
         buffer = io.BytesIO()
-        rows = writers.write(document, file_format=export.file_format, out=buffer)
-        services.audit_export(request=export, user=request.user, rows=rows)
+        filename = services.export_now(request=export, user=request.user, out=buffer)
         response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES[export.file_format])
         response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=document.filename(export.file_format)
+            as_attachment=True, filename=filename
         )
-        add_never_cache_headers(response)
         return response
 
 
@@ -470,11 +465,9 @@ class ExportsView(_StatisticsUsersOnly, _Breadcrumbs, WagtailAdminTemplateMixin,
     template_name = "events/reports/exports.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(jobs=_jobs(self.request.user), **kwargs)
-
-
-def _jobs(user) -> QuerySet[ExportJob]:
-    return ExportJob.objects.filter(requested_by=user).select_related("event")[:50]
+        return super().get_context_data(
+            jobs=selectors.export_jobs(user=self.request.user), **kwargs
+        )
 
 
 def export_status(request):
@@ -485,19 +478,17 @@ def export_status(request):
         "jobs": [
             {
                 "id": job.pk,
-                "status": job.status,
                 "status_label": job.get_status_display(),
+                "in_progress": job.in_progress,
                 "percent": job.percent,
                 "download": reverse("statistics:export_download", args=[job.pk])
                 if job.status == ExportStatus.DONE
                 else "",
             }
-            for job in _jobs(request.user)
+            for job in selectors.export_jobs(user=request.user)
         ]
     }
-    response = JsonResponse(data)
-    add_never_cache_headers(response)
-    return response
+    return JsonResponse(data)
 
 
 def export_download(request, job_id: int):
@@ -507,88 +498,47 @@ def export_download(request, job_id: int):
     )
     if not job.file:
         raise Http404
-    response = FileResponse(
+    return FileResponse(
         job.file.open("rb"),
         as_attachment=True,
         filename=job.filename,
         content_type=CONTENT_TYPES[job.file_format],
     )
-    add_never_cache_headers(response)
-    return response
 
 
 # Campaign overview -------------------------------------------------------------------------------
 
 
-class OverviewForm(forms.Form):
-    campaign = forms.ModelChoiceField(
-        label=gettext_lazy("Campaign"), queryset=Campaign.objects.all(), required=False
-    )
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    county = forms.ChoiceField(label=gettext_lazy("County or district"), required=False)
+class OverviewView(_BureauOnly, _Breadcrumbs, WagtailAdminTemplateMixin, TemplateView):
+    """The filters are the query string, which the recount form keeps (RecountView)."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["county"].choices = [("", _("All"))] + county_choices()
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            raise ValidationError(_("The end date cannot be before the start date."))
-        return cleaned
-
-    def filters(self) -> selectors.OverviewFilters:
-        if not self.is_valid():
-            return selectors.OverviewFilters()
-        data = self.cleaned_data
-        return selectors.OverviewFilters(
-            campaign=data["campaign"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-            county_code=data["county"],
-        )
-
-
-class OverviewView(_BureauOnly, _Breadcrumbs, WagtailAdminTemplateMixin, FormView):
     page_title = gettext_lazy("Campaign overview")
     header_icon = "table"
     template_name = "events/reports/overview.html"
-    form_class = OverviewForm
 
-    def get_form_kwargs(self):
-        return {"data": self.request.GET or None}
-
-    def get(self, request, *args, **kwargs):
-        form = self.get_form()
+    def get_context_data(self, **kwargs):
+        form = OverviewForm(self.request.GET or None)
         if form.is_bound and not form.is_valid():
-            _form_messages(request, form)
+            _form_messages(self.request, form)
         overview = services.campaign_overview(filters=form.filters())
-        return self.render_to_response(
-            self.get_context_data(
-                form=form, overview=overview, charts=charts.overview_charts(overview)
-            )
+        return super().get_context_data(
+            form=form, overview=overview, charts=charts.overview_charts(overview), **kwargs
         )
 
 
 class RecountView(_BureauOnly, View):
     """Recount the overview's events and coverage now instead of waiting for beat: a Celery
-    task, since a season of events can take longer than a request may."""
+    task, since a season of events can take longer than a request may. The overview's filters
+    come as this URL's query string, and the overview comes back with them."""
 
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        filters = OverviewForm(request.POST).filters()
-        services.queue_recount(filters=filters)
+        services.queue_recount(filters=OverviewForm(request.GET).filters())
         messages.success(
             request, _("Recounting has started; reload the page in a minute to see the result.")
         )
-        query = request.POST.get("query", "")
+        query = request.GET.urlencode()
         return redirect(reverse("statistics:overview") + (f"?{query}" if query else ""))
 
 
@@ -617,57 +567,50 @@ class StatisticsClientCreateView(
         client, token = services.create_statistics_client(
             name=form.cleaned_data["name"], by=self.request.user
         )
-        response = TemplateResponse(
+        return TemplateResponse(
             self.request,
             "events/reports/client_created.html",
             self.get_context_data(form=form, client=client, token=token),
         )
-        add_never_cache_headers(response)
-        return response
 
 
-class StatisticsClientIndexView(NoGenericEditingMixin, IndexView):
+class StatisticsClientIndexView(RevocableIndexView):
     """Clients are created with a token shown once and revoked; never edited."""
 
-    revoke_url_name = ""
     create_url_name = ""
 
     def get_add_url(self):
         return reverse(self.create_url_name)
 
-    def get_list_more_buttons(self, instance):
-        if instance.revoked_at is not None:
-            return []
-        url = reverse(self.revoke_url_name, args=[instance.pk])
-        return [MenuItem(_("Revoke"), url=url, icon_name="cross", priority=10)]
 
-
-class RevokeStatisticsClientConfirmView(
-    _SuperusersOnly, _Breadcrumbs, WagtailAdminTemplateMixin, TemplateView
-):
+class RevokeStatisticsClientConfirmView(_SuperusersOnly, RevokeView):
     page_title = gettext_lazy("Revoke statistics API client")
     header_icon = "key"
-    template_name = "events/reports/client_revoke.html"
     index_label = gettext_lazy("Statistics API clients")
     index_url_name = "statistics_clients:index"
+    revoked_message = gettext_lazy("Statistics API client revoked: %s")
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.client = get_object_or_404(StatisticsClient, pk=kwargs["pk"])
+    def get_object(self, pk: int) -> StatisticsClient:
+        return get_object_or_404(StatisticsClient, pk=pk)
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(client=self.client, **kwargs)
+    def details(self):
+        return [(_("System"), self.object.name), (_("Last used at"), self.object.last_used_at)]
 
-    def post(self, request, *args, **kwargs):
-        if services.revoke_statistics_client(client_id=self.client.pk):
-            messages.success(request, _("Statistics API client revoked: %s") % self.client)
-        return redirect(self.index_url_name)
+    def consequence(self) -> str:
+        return _("After this, %(name)s can no longer read the statistics API with its token.") % {
+            "name": self.object.name
+        }
+
+    def revoke(self) -> bool:
+        return services.revoke_statistics_client(client_id=self.object.pk)
 
 
 class StatisticsClientViewSet(ActionOnlyViewSet):
     model = StatisticsClient
     icon = "key"
     menu_label = gettext_lazy("Statistics API clients")
+    menu_order = 400
+    menu_item_class = AdminOnlyMenuItem
     index_view_class = StatisticsClientIndexView
     list_display = ["name", "created_at", "last_used_at", "revoked_at"]
     ordering = ["-created_at"]
@@ -683,15 +626,6 @@ class StatisticsClientViewSet(ActionOnlyViewSet):
             revoke_url_name=self.get_url_name("revoke"),
             create_url_name=self.get_url_name("add"),
             **kwargs,
-        )
-
-    def get_menu_item(self, order=None):
-        return _MenuItemIf(
-            self.menu_label,
-            reverse(self.get_url_name("index")),
-            icon_name=self.icon,
-            order=400,
-            shown=_superuser,
         )
 
 
@@ -746,31 +680,27 @@ def _bureau(request) -> bool:
     return selectors.sees_every_event(user=request.user)
 
 
-def _superuser(request) -> bool:
-    return request.user.is_superuser
-
-
 def statistics_menu(clients: StatisticsClientViewSet) -> SubmenuMenuItem:
     return SubmenuMenuItem(
-        _("Statistics"),
+        gettext_lazy("Statistics"),
         Menu(
             items=[
                 _MenuItemIf(
-                    _("Events"),
+                    gettext_lazy("Events"),
                     reverse("statistics:index"),
                     icon_name="table",
                     order=100,
                     shown=may_use_statistics,
                 ),
                 _MenuItemIf(
-                    _("Campaign overview"),
+                    gettext_lazy("Campaign overview"),
                     reverse("statistics:overview"),
                     icon_name="view",
                     order=200,
                     shown=_bureau,
                 ),
                 _MenuItemIf(
-                    _("My exports"),
+                    gettext_lazy("My exports"),
                     reverse("statistics:exports"),
                     icon_name="download",
                     order=300,

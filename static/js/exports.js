@@ -5,10 +5,10 @@
 
   const table = document.getElementById('export-jobs');
   if (!table) return;
-  const DOWNLOAD = table.dataset.downloadLabel || '↓';
+  const DOWNLOAD = table.dataset.downloadLabel;
 
   function pending() {
-    return Array.from(table.querySelectorAll('[data-percent]')).length > 0;
+    return table.querySelector('[data-percent]') !== null;
   }
 
   function update(job) {
@@ -16,7 +16,7 @@
     if (!row) return;
     row.querySelector('[data-status]').textContent = job.status_label;
     const percent = row.querySelector('[data-percent]');
-    if (job.status === 'queued' || job.status === 'running') {
+    if (job.in_progress) {
       if (percent) percent.textContent = `${job.percent}%`;
       return;
     }
