@@ -173,9 +173,7 @@ def coordinator(django_user_model, area):
 
 @pytest.fixture
 def subsidy_officer(django_user_model, db):
-    user = django_user_model.objects.create_user(username="officer", password="password")
-    user.groups.add(Group.objects.get(name="Subsidy officers"))
-    return user
+    return _group_user(django_user_model, username="officer", group="Subsidy officers")
 
 
 @pytest.fixture

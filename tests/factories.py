@@ -212,14 +212,30 @@ class JobListingFactory(factory.django.DjangoModelFactory):
 
 
 _serials = itertools.count(1)
+_phones = itertools.count(1)
 
 
-def id_number_for(birth_date: datetime.date, *, county: str = "450100", sex: str = "") -> str:
+def mobile(serial: int | None = None) -> str:
+    """A valid mainland mobile number: 135… and different at each call, or with a serial
+    139<serial> (the same for the same serial: tests.support.coordinators.phone), so the two
+    never meet."""
+    if serial is None:
+        return f"135{next(_phones):08d}"
+    return f"139{serial:08d}"
+
+
+def id_number_for(
+    birth_date: datetime.date, *, county: str = "450100", sex: str = "", serial: int | None = None
+) -> str:
     """A valid 18-character ID number for a birth date (450100, 南宁市, existed in every year);
-    sex "M" or "F" picks the parity of the 17th digit, as GB 11643 has it."""
-    serial = next(_serials) % 500 * 2 + (
-        1 if sex == "M" else 0 if sex == "F" else next(_serials) % 2
-    )
+    sex "M" or "F" picks the parity of the 17th digit, as GB 11643 has it. With a serial
+    (0-999), that is the 3-digit sequence code, so the same serial gives the same number."""
+    if serial is None:
+        serial = next(_serials) % 500 * 2 + (
+            1 if sex == "M" else 0 if sex == "F" else next(_serials) % 2
+        )
+    elif not 0 <= serial <= 999 or (sex and serial % 2 != (sex == "M")):
+        raise ValueError(f"no sequence code {serial} for sex {sex!r}")
     body = f"{county}{birth_date:%Y%m%d}{serial:03d}"
     return body + ric.calc_check_digit(body + "0")  # the function skips the last character
 
@@ -239,7 +255,7 @@ def make_worker(
     with the birth date, sex and issuing county derived from it, as the services store it)."""
     worker = Worker(
         name=name,
-        phone=f"135{next(_serials):08d}",  # 139…: tests.support.coordinators
+        phone=mobile(),
         hukou_region=hukou,
         education=education,
         user=user,
@@ -271,7 +287,7 @@ def staff_member(username: str, *groups: str, event=None, role: str = ""):
     from events.models import EventStaff
 
     user = get_user_model().objects.create_user(username=username, password="password")
-    user.groups.add(*Group.objects.filter(name__in=groups))
+    user.groups.add(*(Group.objects.get(name=name) for name in groups))  # a typo fails here
     if event is not None:
         EventStaff.objects.create(event=event, user=user, role=role)
     return user

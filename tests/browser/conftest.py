@@ -45,8 +45,16 @@ class BrowserThread:
     def run(self, function: Callable[..., Any], *args) -> Any:
         return self._executor.submit(function, *args).result(timeout=120)
 
-    def new_page(self, **context_options):
-        return self.run(lambda: self._browser.new_context(**context_options).new_page())
+    def new_page(self, *, cookies=(), **context_options):
+        """A page in a fresh context, with `cookies` (Playwright's dicts) set before it opens."""
+
+        def open_page():
+            context = self._browser.new_context(**context_options)
+            if cookies:
+                context.add_cookies(list(cookies))
+            return context.new_page()
+
+        return self.run(open_page)
 
     def close(self):
         self.run(lambda: (self._browser.close(), self._playwright.stop()))
@@ -66,6 +74,37 @@ class Phone:
         self._browser.run(self.page.context.close)
 
 
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "zh-CN",
+}
+
+
+def open_page(browser: BrowserThread, *, cookies=(), **context_options) -> Phone:
+    """A zh-CN page of its own (context options as Playwright's new_context takes them)."""
+    return Phone(
+        browser, browser.new_page(cookies=cookies, **{"locale": "zh-CN", **context_options})
+    )
+
+
+def open_phone(browser: BrowserThread, *, cookies=(), **context_options) -> Phone:
+    """A 360 x 740 phone (PHONE, which context_options override or add to)."""
+    return open_page(browser, cookies=cookies, **{**PHONE, **context_options})
+
+
+def session_cookie(user, live_server) -> dict:
+    """The session cookie of `user` signed in (by the test client, in the test's thread, whose
+    database connection that is) for live_server: cookies=[session_cookie(...)] signs a page in."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
+
+
 @pytest.fixture(scope="session")
 def browser():
     if shutil.which("chromium") is None:
@@ -78,14 +117,6 @@ def browser():
 @pytest.fixture
 def phone(browser):
     """A 360 x 740 phone in WeChat's in-app browser."""
-    page = browser.new_page(
-        viewport={"width": 360, "height": 740},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-        user_agent=WECHAT_ANDROID_UA,
-    )
-    device = Phone(browser, page)
+    device = open_phone(browser, user_agent=WECHAT_ANDROID_UA)
     yield device
     device.close()

@@ -14,14 +14,19 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
 from events import services, tickets
-from events.models import CheckIn, EventStaff, EventStaffRole, Registration, ScanLog
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, BrowserThread, Phone
-from tests.factories import EventFactory, make_worker
+from events.models import CheckIn, EventStaffRole, Registration, ScanLog
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    BrowserThread,
+    open_phone,
+    session_cookie,
+)
+from tests.factories import EventFactory, make_worker, staff_member
 
 pytestmark = [
     pytest.mark.services,
@@ -104,28 +109,9 @@ def registered(event, name: str) -> tuple[Registration, str]:
     return registration, tickets.ticket_token(registration)
 
 
-def organiser_cookie(django_user_model, event, live_server) -> dict:
-    user = django_user_model.objects.create_user(username="gate-organiser", password="password")
-    EventStaff.objects.create(event=event, user=user, role=EventStaffRole.ORGANISER)
-    client = Client()
-    client.force_login(user)
-    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
-
-
-def phone_page(browser: BrowserThread, cookie: dict, **options) -> Phone:
-    def open_page():
-        context = browser._browser.new_context(
-            viewport={"width": 360, "height": 740},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-            **options,
-        )
-        context.add_cookies([cookie])
-        return context.new_page()
-
-    return Phone(browser, browser.run(open_page))
+def organiser_cookie(event, live_server) -> dict:
+    organiser = staff_member("gate-organiser", event=event, role=EventStaffRole.ORGANISER)
+    return session_cookie(organiser, live_server)
 
 
 def result_of(page) -> dict:
@@ -135,15 +121,13 @@ def result_of(page) -> dict:
     )
 
 
-def test_camera_scan_checks_in_then_says_already_checked_in(
-    live_server, django_user_model, tmp_path, quiet_sms
-):
+def test_camera_scan_checks_in_then_says_already_checked_in(live_server, tmp_path, quiet_sms):
     event = live_fair()
     registration, token = registered(event, "张小三")
-    cookie = organiser_cookie(django_user_model, event, live_server)
+    cookie = organiser_cookie(event, live_server)
     video = write_y4m(tmp_path / "ticket.y4m", token)
     browser = CameraBrowser(video)
-    phone = phone_page(browser, cookie, permissions=["camera"])
+    phone = open_phone(browser, cookies=[cookie], permissions=["camera"])
     errors: list[str] = []
     try:
 
@@ -179,7 +163,7 @@ def test_camera_scan_checks_in_then_says_already_checked_in(
 
 
 @pytest.mark.parametrize("typed", ["manual", "manual-lowercase", "token"])
-def test_manual_entry_in_wechat(live_server, phone, django_user_model, quiet_sms, typed):
+def test_manual_entry_in_wechat(live_server, phone, quiet_sms, typed):
     """WeChat's browser gets the "open in the browser" notice and no camera, but typing works."""
     event = live_fair()
     registration, token = registered(event, "李四海")
@@ -188,7 +172,7 @@ def test_manual_entry_in_wechat(live_server, phone, django_user_model, quiet_sms
         "manual-lowercase": tickets.manual_code(token).replace("-", "").lower(),
         "token": token,
     }[typed]
-    cookie = organiser_cookie(django_user_model, event, live_server)  # the database: this thread
+    cookie = organiser_cookie(event, live_server)  # the database: this thread
     phone.run(lambda page: page.context.add_cookies([cookie]))
 
     def type_code(page):
@@ -223,14 +207,14 @@ def test_manual_entry_in_wechat(live_server, phone, django_user_model, quiet_sms
 
 
 def test_photo_search_undo_and_walk_in_at_the_organisers_desk(
-    live_server, phone, django_user_model, quiet_sms, tmp_path
+    live_server, phone, quiet_sms, tmp_path
 ):
     event = live_fair(capacity=50)
     by_photo, _token = registered(event, "王小明")
     by_search, _token = registered(event, "赵大刚")
     photo = tmp_path / "ticket.png"
     photo.write_bytes(tickets.ticket_png(by_photo))  # the "save as image" ticket
-    cookie = organiser_cookie(django_user_model, event, live_server)
+    cookie = organiser_cookie(event, live_server)
     phone.run(lambda page: page.context.add_cookies([cookie]))
     tail = by_search.worker.phone[-4:]
 
@@ -270,12 +254,10 @@ def test_photo_search_undo_and_walk_in_at_the_organisers_desk(
     assert CheckIn.objects.get(registration=by_search).undone_at is not None
 
 
-def test_a_lost_request_is_sent_again_with_the_same_nonce(
-    live_server, phone, django_user_model, quiet_sms
-):
+def test_a_lost_request_is_sent_again_with_the_same_nonce(live_server, phone, quiet_sms):
     event = live_fair()
     registration, token = registered(event, "孙悟空")
-    cookie = organiser_cookie(django_user_model, event, live_server)
+    cookie = organiser_cookie(event, live_server)
     phone.run(lambda page: page.context.add_cookies([cookie]))
     bodies: list[dict] = []
 

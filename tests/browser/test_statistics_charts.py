@@ -2,11 +2,12 @@
 Chart.js beside its table, one without data stays out of the way, and a phone-wide screen
 scrolls tables inside their box instead of the page sideways."""
 
+from urllib.parse import urlsplit
+
 import pytest
-from django.test import Client
 
 from events.models import Booth
-from tests.browser.conftest import Phone
+from tests.browser.conftest import open_page, open_phone, session_cookie
 from tests.factories import EmployerFactory, JobListingFactory, staff_member
 from tests.support.scenarios import (
     attend,
@@ -37,23 +38,6 @@ CHARTS = """() => [...document.querySelectorAll('canvas[data-chart]')].map(canva
 })"""
 
 
-def signed_in_page(browser, live_server, user, **context_options) -> Phone:
-    client = Client()
-    client.force_login(user)
-    cookie = {
-        "name": "sessionid",
-        "value": client.cookies["sessionid"].value,
-        "url": live_server.url,
-    }
-
-    def open_page():
-        context = browser._browser.new_context(locale="zh-CN", **context_options)
-        context.add_cookies([cookie])
-        return context.new_page()
-
-    return Phone(browser, browser.run(open_page))
-
-
 @pytest.fixture
 def fair():
     event, day1, _day2 = two_day_fair()
@@ -70,10 +54,10 @@ def fair():
 
 
 def test_every_chart_with_data_is_drawn_beside_its_table(live_server, browser, fair):
-    page = signed_in_page(
+    bureau = staff_member("bureau", "Bureau statistics")
+    page = open_page(
         browser,
-        live_server,
-        staff_member("bureau", "Bureau statistics"),
+        cookies=[session_cookie(bureau, live_server)],
         viewport={"width": 1280, "height": 900},
     )
 
@@ -104,14 +88,7 @@ def test_every_statistics_page_fits_a_phone_with_big_enough_buttons(
     course, sessions, _now = training_class(sessions=12)
     attend(enrol(course), sessions[0])
     boss = django_user_model.objects.create_superuser(username="boss", password="password")
-    page = signed_in_page(
-        browser,
-        live_server,
-        boss,
-        viewport={"width": 360, "height": 740},
-        is_mobile=True,
-        has_touch=True,
-    )
+    page = open_phone(browser, cookies=[session_cookie(boss, live_server)])
     paths = [
         f"/admin/statistics/events/{fair.pk}/",
         f"/admin/statistics/events/{course.pk}/training/",
@@ -124,17 +101,16 @@ def test_every_statistics_page_fits_a_phone_with_big_enough_buttons(
         for path in paths:
             page.goto(f"{live_server.url}{path}")
             page.wait_for_load_state("load")
-            small = page.evaluate(
+            controls = page.evaluate(
                 """() => [...document.querySelectorAll(
                        'main button, main .button, main select, main input:not([type=hidden])')]
                      .filter(b => b.offsetParent !== null && b.type !== 'checkbox')
-                     .filter(b => b.getBoundingClientRect().height < 44)
-                     .map(b => `${b.name || b.textContent.trim()}: ${b.getBoundingClientRect().height}`)"""
+                     .map(b => [b.name || b.textContent.trim(), b.getBoundingClientRect().height])"""
             )
             overflow = page.evaluate(
                 "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
-            found[path] = (small, overflow)
+            found[path] = (urlsplit(page.url).path, controls, overflow)
         return found
 
     try:
@@ -142,6 +118,9 @@ def test_every_statistics_page_fits_a_phone_with_big_enough_buttons(
     finally:
         page.close()
 
-    for path, (small, overflow) in found.items():
+    for path, (shown, controls, overflow) in found.items():
+        assert shown == path, f"{path} answered with {shown} (the sign-in page?)"
+        assert controls, f"{path}: no buttons or fields were measured"
+        small = [f"{name}: {height}" for name, height in controls if height < 44]
         assert overflow <= 0, f"{path} scrolls {overflow} px sideways"
         assert small == [], f"{path}: controls under 44 px: {small}"

@@ -14,18 +14,10 @@ from django.utils import timezone
 
 from events import services
 from events.models import EventStaff, EventStaffRole, Excusal, ScannerDevice
-from tests.factories import make_worker
+from tests.factories import make_worker, staff_member
 from tests.support.scenarios import class_with_two_sessions, fair_now, nonce, register, token
 
 pytestmark = pytest.mark.django_db
-
-
-def member(django_user_model, username: str, group: str, *, event=None, role=None):
-    user = django_user_model.objects.create_user(username=username, password="password")
-    user.groups.add(Group.objects.get(name=group))
-    if event is not None:
-        EventStaff.objects.create(event=event, user=user, role=role)
-    return user
 
 
 @pytest.fixture
@@ -34,15 +26,13 @@ def fair():
 
 
 @pytest.fixture
-def organiser(django_user_model, fair):
-    return member(
-        django_user_model, "organiser", "Organisers", event=fair, role=EventStaffRole.ORGANISER
-    )
+def organiser(fair):
+    return staff_member("organiser", "Organisers", event=fair, role=EventStaffRole.ORGANISER)
 
 
 @pytest.fixture
-def scanner(django_user_model, fair):
-    return member(django_user_model, "gate", "Scanners", event=fair, role=EventStaffRole.SCANNER)
+def scanner(fair):
+    return staff_member("gate", "Scanners", event=fair, role=EventStaffRole.SCANNER)
 
 
 def permissions(group: str) -> set[tuple[str, str]]:
@@ -154,11 +144,9 @@ def test_an_editor_assigns_staff_to_an_event(editor_client, fair, django_user_mo
     assert EventStaff.objects.get(user=user).role == EventStaffRole.SCANNER
 
 
-def test_the_attendance_page_counts_charts_and_tallies(client, django_user_model, superuser):
+def test_the_attendance_page_counts_charts_and_tallies(client, superuser):
     event, morning, afternoon = class_with_two_sessions(capacity=50)
-    organiser = member(
-        django_user_model, "teacher", "Organisers", event=event, role=EventStaffRole.ORGANISER
-    )
+    organiser = staff_member("teacher", "Organisers", event=event, role=EventStaffRole.ORGANISER)
     here, late, away = (register(event) for _ in range(3))
     services.check_in(code=token(here), event_id=event.pk, nonce=nonce(), now=morning.starts_at)
     services.check_in(
@@ -208,8 +196,8 @@ def test_the_attendance_page_counts_charts_and_tallies(client, django_user_model
     assert len(large) == len(small)
 
 
-def test_the_attendance_page_is_for_the_events_organisers(client, django_user_model, fair):
-    someone = member(django_user_model, "other", "Organisers", event=fair_now(), role="organiser")
+def test_the_attendance_page_is_for_the_events_organisers(client, fair):
+    someone = staff_member("other", "Organisers", event=fair_now(), role="organiser")
     client.force_login(someone)
 
     assert client.get(reverse("attendance:event", args=[fair.pk])).status_code == 404
@@ -217,11 +205,9 @@ def test_the_attendance_page_is_for_the_events_organisers(client, django_user_mo
     assert fair.title not in index
 
 
-def test_an_organiser_records_and_withdraws_excused_absences(client, django_user_model):
+def test_an_organiser_records_and_withdraws_excused_absences(client):
     event, morning, afternoon = class_with_two_sessions()
-    organiser = member(
-        django_user_model, "teacher", "Organisers", event=event, role=EventStaffRole.ORGANISER
-    )
+    organiser = staff_member("teacher", "Organisers", event=event, role=EventStaffRole.ORGANISER)
     away = register(event, make_worker(name="李秀英"))
     stranger = register(class_with_two_sessions()[0])
     client.force_login(organiser)
@@ -250,14 +236,14 @@ def test_an_organiser_records_and_withdraws_excused_absences(client, django_user
     assert not Excusal.objects.exists()
 
 
-def test_only_the_events_organisers_record_excused_absences(client, django_user_model, fair):
+def test_only_the_events_organisers_record_excused_absences(client, fair):
     event, _morning, afternoon = class_with_two_sessions()
     away = register(event)
     services.excuse_absence(
         registration_id=away.pk, session_id=afternoon.pk, reason="病假", by=None
     )
-    other = member(django_user_model, "other", "Organisers", event=fair, role="organiser")
-    scanner = member(django_user_model, "gate", "Scanners", event=event, role="scanner")
+    other = staff_member("other", "Organisers", event=fair, role="organiser")
+    scanner = staff_member("gate", "Scanners", event=event, role="scanner")
     record_url = reverse("attendance:record_excusal", args=[event.pk, afternoon.pk])
     withdraw_url = reverse("attendance:withdraw_excusal", args=[event.pk, afternoon.pk, away.pk])
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events import services, tickets
-from events.models import CheckIn, EventStaff, EventStaffRole, ScanLog, ScanResult
-from tests.factories import EventFactory, id_number_for, make_worker
+from events.models import CheckIn, EventStaffRole, ScanLog, ScanResult
+from tests.factories import EventFactory, id_number_for, make_worker, staff_member
 from tests.support.scenarios import fair_now, mobile, nonce, register
 
 pytestmark = pytest.mark.django_db
@@ -44,12 +44,6 @@ def post(client, name, body, **headers):
 
 def bearer(token: str) -> dict:
     return {"headers": {"Authorization": f"Bearer {token}"}}
-
-
-def staff(django_user_model, event, role, username="gate"):
-    user = django_user_model.objects.create_user(username=username, password="password")
-    EventStaff.objects.create(event=event, user=user, role=role)
-    return user
 
 
 @pytest.fixture
@@ -147,10 +141,10 @@ def test_a_device_cannot_register_walk_ins(client, fair, device):
     assert response.status_code == 403
 
 
-def test_staff_need_a_role_at_that_event(client, fair, django_user_model):
+def test_staff_need_a_role_at_that_event(client, fair):
     event, registration = fair
     other = fair_now()
-    scanner = staff(django_user_model, other, EventStaffRole.SCANNER)
+    scanner = staff_member("gate", event=other, role=EventStaffRole.SCANNER)
     client.force_login(scanner)
 
     response = post(client, "scan", scan_body(event, registration))
@@ -159,9 +153,9 @@ def test_staff_need_a_role_at_that_event(client, fair, django_user_model):
     assert not ScanLog.objects.exists()
 
 
-def test_a_scanner_account_scans_but_does_not_register_walk_ins(client, fair, django_user_model):
+def test_a_scanner_account_scans_but_does_not_register_walk_ins(client, fair):
     event, registration = fair
-    client.force_login(staff(django_user_model, event, EventStaffRole.SCANNER))
+    client.force_login(staff_member("gate", event=event, role=EventStaffRole.SCANNER))
     walk_in = {"event": event.pk, "name": "黄小燕", "phone": mobile(), "nonce": nonce()}
 
     scanned = post(client, "scan", scan_body(event, registration))
@@ -348,7 +342,7 @@ def test_counters_list_the_sessions_with_the_current_one_marked(admin_client, fa
     assert body["session"]["id"] == body["sessions"][0]["id"]
 
 
-def test_undo_own_scan_once(client, fair, device, django_user_model):
+def test_undo_own_scan_once(client, fair, device):
     event, registration = fair
     _scanner, token = device
     scanned = post(client, "scan", scan_body(event, registration), **bearer(token)).json()
@@ -365,7 +359,7 @@ def test_undo_own_scan_once(client, fair, device, django_user_model):
     assert (second.status_code, second.json()["status"]) == (200, "refused")
     assert second.json()["message"]
     assert missing.status_code == 404
-    organiser = staff(django_user_model, event, EventStaffRole.ORGANISER, username="boss")
+    organiser = staff_member("boss", event=event, role=EventStaffRole.ORGANISER)
     client.force_login(organiser)
     rescanned = post(client, "scan", scan_body(event, registration), **bearer(token)).json()
     client.force_login(organiser)
@@ -376,9 +370,9 @@ def test_undo_own_scan_once(client, fair, device, django_user_model):
 # Walk-ins and personal data ----------------------------------------------------------------------
 
 
-def test_a_walk_in_by_an_organiser(client, fair, django_user_model):
+def test_a_walk_in_by_an_organiser(client, fair):
     event, _registration = fair
-    client.force_login(staff(django_user_model, event, EventStaffRole.ORGANISER))
+    client.force_login(staff_member("gate", event=event, role=EventStaffRole.ORGANISER))
     phone = mobile()
 
     response = post(

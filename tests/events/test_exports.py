@@ -152,6 +152,7 @@ def test_the_csv_starts_with_a_bom_and_reads_back_in_excel_order(organiser_clien
     response = export(organiser_client, event, ExportKind.REGISTRATIONS, "csv")
 
     assert response.content.startswith(b"\xef\xbb\xbf")
+    assert "no-store" in response["Cache-Control"], "personal data: never cached"
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header = next(row for row in rows if row and row[0] == "序号")
     assert header[1:5] == ["姓名", "手机号", "身份证号", "状态"]
@@ -287,7 +288,11 @@ def test_a_format_an_export_does_not_have_is_refused(organiser_client, training)
 
     response = export(organiser_client, event, ExportKind.ROSTER, "pdf")
 
+    # Back to the event's page with a message: not a file, and not a job queued for the exports
+    # page (a redirect without an audit row is what a queued export answers too).
     assert response.status_code == 302
+    assert response["Location"] == reverse("statistics:event", args=[event.pk])
+    assert not ExportJob.objects.exists()
     assert not PersonalDataAccess.objects.exists()
 
 
@@ -305,6 +310,9 @@ def test_a_job_is_written_once_and_only_its_requester_downloads_it(client, train
     assert response.status_code == 302 and response["Location"] == reverse("statistics:exports")
     assert job.status == ExportStatus.QUEUED and job.full_id_numbers
     assert not PersonalDataAccess.objects.exists(), "audited when written, not when asked"
+    waiting = client.get(reverse("statistics:export_status")).json()["jobs"][0]
+    assert (waiting["in_progress"], waiting["download"]) == (True, "")
+    assert "data-percent" in client.get(reverse("statistics:exports")).content.decode()
 
     assert services.run_export(job_id=job.pk) is True
     assert services.run_export(job_id=job.pk) is False, "a second delivery writes nothing"
@@ -312,6 +320,8 @@ def test_a_job_is_written_once_and_only_its_requester_downloads_it(client, train
     assert (job.status, job.rows_done, job.percent) == (ExportStatus.DONE, 2, 100)
     download = client.get(reverse("statistics:export_download", args=[job.pk]))
     assert b"".join(download.streaming_content).startswith(b"\xef\xbb\xbf")
+    assert "no-store" in download["Cache-Control"] and "private" in download["Cache-Control"]
+    assert client.get(reverse("statistics:export_status")).json()["jobs"][0]["in_progress"] is False
     assert PersonalDataAccess.objects.get().rows == 2
 
     client.force_login(staff_member("bureau", "Bureau statistics"))

@@ -63,6 +63,29 @@ def test_the_message_belongs_to_the_registration_transaction():
     assert Event.objects.get(pk=event.pk).seats_taken == 0
 
 
+@pytest.mark.parametrize("waiting", [False, True], ids=["confirmed", "waitlisted"])
+def test_no_registration_without_its_message(monkeypatch, waiting):
+    """The outbox fails after the registration row is written (events.services._sms calls
+    queue_sms once the row has its id): the registration and its seat go with it."""
+    event = open_event(capacity=1)
+    earlier = join(event, make_worker()).registration if waiting else None
+    calls = []
+
+    def broken_outbox(**kwargs):
+        calls.append(kwargs["kind"])
+        raise RuntimeError("outbox unavailable")
+
+    monkeypatch.setattr(services, "queue_sms", broken_outbox)
+    with pytest.raises(RuntimeError, match="outbox unavailable"):
+        join(event, make_worker())
+    assert calls == ["reg-waitlist" if waiting else "reg-confirm"]
+    assert list(Registration.objects.values_list("pk", flat=True)) == (
+        [earlier.pk] if waiting else []
+    )
+    assert OutboundMessage.objects.count() == (1 if waiting else 0)
+    assert Event.objects.get(pk=event.pk).seats_taken == (1 if waiting else 0)
+
+
 def test_delivery_is_handed_to_celery_only_after_commit(django_capture_on_commit_callbacks):
     event = open_event()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

@@ -521,21 +521,27 @@ def test_recording_an_intention_refreshes_the_summary_once_committed(
 
 
 def test_the_overview_runs_a_fixed_number_of_queries_whatever_the_events():
-    def count_queries() -> int:
-        services.campaign_overview(filters=selectors.OverviewFilters())
+    later = timezone.now() + datetime.timedelta(days=30)  # every event below has started
+
+    def count_queries() -> tuple[int, selectors.Overview]:
+        services.campaign_overview(filters=selectors.OverviewFilters(), now=later)
         with CaptureQueriesContext(connection) as queries:
-            services.campaign_overview(filters=selectors.OverviewFilters())
-        return len(queries)
+            overview = services.campaign_overview(filters=selectors.OverviewFilters(), now=later)
+        return len(queries), overview
 
     EventFactory(sessions=1)
-    few = count_queries()
+    few, one = count_queries()
+    assert (one.events, one.total.fairs) == (1, 1)
     for _ in range(5):
         event = EventFactory(sessions=2)
-        register(event)
+        sign_in(register(event), at=event.starts_at + 10 * MINUTE)
         training_class()
     services.refresh_summaries(event_ids=Event.objects.values_list("pk", flat=True))
 
-    assert count_queries() == few
+    many, overview = count_queries()
+    assert (overview.events, overview.total.fairs, overview.total.classes) == (11, 6, 5)
+    assert overview.total.entrants == 5, "one person at each two-day fair"
+    assert many == few
 
 
 def test_figures_of_many_events_take_a_fixed_number_of_queries():
@@ -563,7 +569,7 @@ def test_coverage_is_counted_every_five_minutes_or_on_recount():
     before = coverage()
     make_worker(hukou=dongfeng)
     cached = coverage()
-    services.recount_overview(filters=filters)
+    services.queue_recount(filters=filters)
 
     assert before == cached == {("兴宁区", 2, 1, 1)}
     assert coverage() == {("兴宁区", 2, 2, 2)}

@@ -6,30 +6,37 @@ import json
 import re
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from config.celery import app
 from events.models import (
     Booth,
+    CheckIn,
     EmployerCheckIn,
     EventStaffRole,
+    EventSummary,
     Intention,
     ManualFigure,
     ManualFigureKind,
     StatisticsClient,
 )
 from events.reports import services
-from tests.factories import EmployerFactory, JobListingFactory, staff_member
+from tests.factories import EmployerFactory, JobListingFactory, make_worker, staff_member, village
 from tests.support.scenarios import (
     attend,
     enrol,
+    fair_now,
     register,
     sign_in,
     training_class,
     two_day_fair,
 )
+from tests.support.waiting import wait_until
 from trainees.models import SpecialGroup
 
 pytestmark = pytest.mark.django_db
@@ -242,6 +249,9 @@ def test_officers_file_claims_from_the_training_page(client, superuser):
     assert f'id="claim-{trainee.pk}"' in page
     assert response.status_code == 302
     assert trainee.subsidy_claim.filed_by == officer
+    page = client.get(reverse("statistics:training", args=[event.pk])).content.decode()
+    subsidy = page.split('id="eligible"')[1].split("</section>")[0]
+    assert 'id="claim-' not in subsidy and "<button" not in subsidy, "nobody left to file"
 
 
 def test_the_training_page_is_for_classes_and_takes_a_fixed_number_of_queries(client, fair):
@@ -271,10 +281,49 @@ def test_the_overview_page_adds_up_and_recounts(client, fair):
     url = reverse("statistics:overview")
 
     page = client.get(url).content.decode()
-    response = client.post(reverse("statistics:recount"), {"query": ""})
+    response = client.post(reverse("statistics:recount"))
+    filtered = client.post(f"{reverse('statistics:recount')}?date_from=2026-03-01")
 
     assert 'id="overview-totals"' in page and 'id="coverage-counties"' in page
     assert (response.status_code, response["Location"]) == (302, url)
+    assert filtered["Location"] == f"{url}?date_from=2026-03-01", "back with the same filters"
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_recounting_has_a_real_worker_count_what_changed_since(client, redis_broker):
+    """The overview shows stored counts (summaries, village coverage); changes the services did
+    not announce show after "Recount now": coverage at once, the events once a worker has
+    recounted them."""
+    sanli = village("450102001001", "三里村")
+    event = fair_now()
+    people = [register(event) for _ in range(2)]
+    for registration in people:
+        sign_in(registration, at=event.starts_at + datetime.timedelta(minutes=30))
+    client.force_login(staff_member("bureau", "Bureau statistics"))
+    url = reverse("statistics:overview")
+
+    def overview():
+        shown = client.get(url).context["overview"]
+        xingning = next(row for row in shown.coverage if row.code == "450102000000")
+        return shown.total.entrants, xingning.workers
+
+    first = overview()
+    CheckIn.objects.filter(registration=people[0]).update(undone_at=timezone.now())
+    make_worker(hukou=sanli)  # neither recounts anything by itself
+    stale = overview()
+    with start_worker(app, perform_ping_check=False, shutdown_timeout=10):
+        response = client.post(reverse("statistics:recount"))
+        at_once = overview()
+        recounted = wait_until(
+            lambda: EventSummary.objects.get(event=event).figures["entrants"] == 1, seconds=60
+        )
+
+    assert (response.status_code, response["Location"]) == (302, url)
+    assert first == stale == (2, 0)
+    assert at_once[1] == 1, "coverage is counted again by the next view"
+    assert recounted, f"not recounted: {EventSummary.objects.get(event=event).figures}"
+    assert overview() == (1, 1)
 
 
 def test_only_the_bureau_may_recount(client, fair):
@@ -282,7 +331,7 @@ def test_only_the_bureau_may_recount(client, fair):
         staff_member("organiser", "Organisers", event=fair, role=EventStaffRole.ORGANISER)
     )
 
-    response = client.post(reverse("statistics:recount"), {"query": ""})
+    response = client.post(reverse("statistics:recount"))
 
     assert (response.status_code, response["Location"]) == (302, reverse("wagtailadmin_home"))
 
@@ -302,15 +351,18 @@ def test_the_overview_page_takes_a_fixed_number_of_queries(client, fair):
     url = reverse("statistics:overview")
     client.get(url)
     with CaptureQueriesContext(connection) as small:
-        client.get(url)
+        before = client.get(url).context["overview"]
     for _ in range(3):
-        two_day_fair()
+        started = fair_now()  # under way: counted, unlike `fair`, which is next week
+        sign_in(register(started), at=started.starts_at + datetime.timedelta(minutes=30))
         training_class()
     services.refresh_summaries(event_ids=[e.pk for e in type(fair).objects.all()])
 
     with CaptureQueriesContext(connection) as large:
-        client.get(url)
+        after = client.get(url).context["overview"]
 
+    assert (before.events, after.events) == (0, 6)
+    assert (after.total.fairs, after.total.entrants, after.total.classes) == (3, 3, 3)
     assert len(large) == len(small) <= MAX_QUERIES
 
 
@@ -323,9 +375,37 @@ def test_a_superuser_creates_a_statistics_token_shown_once_and_revokes_it(admin_
 
     assert client.token_hash != token and token not in client.token_hash
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
-    admin_client.post(reverse("statistics_clients:revoke", args=[client.pk]))
+    revoke_url = reverse("statistics_clients:revoke", args=[client.pk])
+    assert "市就业监测平台" in admin_client.get(revoke_url).content.decode()
+    admin_client.post(revoke_url)
     client.refresh_from_db()
     assert client.revoked_at is not None
+
+
+def test_the_statistics_menu_is_drawn_in_the_language_of_each_request():
+    """Wagtail builds its menu items once per process: their labels must stay lazy."""
+    from django.utils import translation
+
+    from events.reports.admin_views import statistics_menu
+    from events.wagtail_hooks import statistics_clients
+
+    with translation.override("zh-hans"):
+        menu = statistics_menu(statistics_clients)
+
+    items = [menu, *menu.menu.registered_menu_items]
+    with translation.override("en"):
+        english = [str(item.label) for item in items]
+    with translation.override("zh-hans"):
+        chinese = str(menu.label)
+
+    assert english == [
+        "Statistics",
+        "Events",
+        "Campaign overview",
+        "My exports",
+        "Statistics API clients",
+    ]
+    assert chinese == "统计"
 
 
 def test_the_statistics_roles_migration():

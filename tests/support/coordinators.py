@@ -1,11 +1,12 @@
 """Townships, villages, their coordinators and recorded workers, for the coordinator, roster and
 coordination tests (whose fixtures, in tests/conftest.py, build on these)."""
 
+import datetime
+
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from stdnum.cn import ric
 
-from tests.factories import county
+from tests.factories import county, id_number_for, mobile
 from trainees.models import ConsentMethod, Coordinator, Provenance, Region, RegionLevel, Worker
 from trainees.services.identity import WorkerDetails, create_worker
 
@@ -14,13 +15,14 @@ OTHER_TOWNSHIP = "450102002000"
 
 
 def id_number(serial: int) -> str:
-    """A valid ID number issued in 兴宁区 to someone born on 1990-01-01."""
-    body = f"45010219900101{serial:03d}"
-    return body + ric.calc_check_digit(body + "?")  # it ignores the last character
+    """A valid ID number issued in 兴宁区 to someone born on 1990-01-01, the same for the same
+    serial (its sequence code; 0-999)."""
+    return id_number_for(datetime.date(1990, 1, 1), county="450102", serial=serial)
 
 
 def phone(serial: int) -> str:
-    return f"139{serial:08d}"
+    """A mobile number, the same for the same serial (139…, never one of make_worker's)."""
+    return mobile(serial)
 
 
 def make_township(code: str, name: str) -> Region:

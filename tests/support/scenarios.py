@@ -2,7 +2,6 @@
 with their sessions. Shared by the registration, check-in, statistics, export and API tests."""
 
 import datetime
-import itertools
 import uuid
 
 from django.utils import timezone
@@ -10,17 +9,11 @@ from django.utils import timezone
 from events import services, tickets
 from events.models import Direction, Registration, RegistrationStatus
 from tests.factories import EventFactory, SessionFactory, make_worker, open_event, shanghai
-
-_phones = itertools.count(1)
+from tests.factories import mobile as mobile  # re-exported: a number no worker has, each call
 
 
 def nonce() -> str:
     return uuid.uuid4().hex
-
-
-def mobile() -> str:
-    """A valid mainland mobile number no worker has, different each call."""
-    return f"1380013{next(_phones):04d}"
 
 
 def join(event, worker, **kwargs) -> services.RegistrationResult:

@@ -15,9 +15,6 @@ from wagtail.users.models import UserProfile
 from tests.support.coordinators import (
     id_number,
     login,
-    make_coordinator,
-    make_township,
-    make_villages,
     phone,
     recorded_worker,
     refused,
@@ -43,22 +40,6 @@ from trainees.services.roster import (
 VILLAGE_ONE = "450102001001"
 VILLAGE_TWO = "450102001002"
 OTHER_VILLAGE = "450102002001"
-
-
-@pytest.fixture
-def area(db):
-    township = make_township("450102001000", "民生街道")
-    other = make_township("450102002000", "朝阳街道")
-    return {
-        "township": township,
-        "villages": make_villages(township, [1, 2]),
-        "other_village": make_villages(other, [1])[0],
-    }
-
-
-@pytest.fixture
-def coordinator(django_user_model, area):
-    return make_coordinator(django_user_model, "coordinator", [area["township"]])
 
 
 def row(serial: int, village: str = VILLAGE_ONE, **changes: str) -> dict[str, str]:
