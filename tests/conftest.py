@@ -70,8 +70,13 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _exports_root(settings, tmp_path):
-    """Export files too: a temporary directory, never the project's private/."""
+def _exports_root(settings, tmp_path, monkeypatch):
+    """Export files too: a temporary directory, never the project's private/. The file field
+    took its storage when the model was defined, so it is pointed at the new one as well."""
+    from django.core.files.storage import storages
+
+    from events.models import ExportJob
+
     settings.STORAGES = {
         **settings.STORAGES,
         "exports": {
@@ -79,6 +84,7 @@ def _exports_root(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "exports")},
         },
     }
+    monkeypatch.setattr(ExportJob._meta.get_field("file"), "storage", storages["exports"])
 
 
 @pytest.fixture(autouse=True)

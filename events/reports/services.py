@@ -21,7 +21,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -598,7 +597,7 @@ def sweep_exports(*, now: datetime.datetime | None = None) -> dict[str, int]:
 def _delete_orphaned_export_files(*, before: datetime.datetime) -> int:
     """Files whose job row went without them (deleting an event or a user cascades to its
     exports, and a cascade does not delete files): gone once as old as any expired export."""
-    storage = storages["exports"]
+    storage = ExportJob._meta.get_field("file").storage
     deleted = 0
     years, _files = storage.listdir("") if storage.exists("") else ([], [])
     for year in years:

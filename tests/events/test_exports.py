@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from config.celery import app
@@ -343,6 +344,25 @@ def test_the_sweeper_deletes_exports_after_a_day(training, superuser):
 
     assert result["deleted"] == 1
     assert not storage.exists(name) and not ExportJob.objects.exists()
+
+
+def test_the_sweeper_deletes_files_whose_job_went_with_its_requester(training):
+    event, _wang, _li = training
+    officer = staff_member("officer", "Subsidy officers")
+    job = ExportJob.objects.create(
+        kind=ExportKind.ROSTER, file_format="csv", event=event, requested_by=officer
+    )
+    services.run_export(job_id=job.pk)
+    job.refresh_from_db()
+    storage, name = job.file.storage, job.file.name
+    officer.delete()  # the job row goes with the account; its file, full ID numbers in it, stays
+    assert storage.exists(name) and not ExportJob.objects.exists()
+
+    soon = services.sweep_exports(now=timezone.now() + datetime.timedelta(hours=1))
+    assert soon["deleted"] == 0 and storage.exists(name), "not before the retention period"
+
+    later = services.sweep_exports(now=timezone.now() + services.EXPORT_RETENTION * 2)
+    assert later["deleted"] == 1 and not storage.exists(name)
 
 
 @pytest.mark.services
